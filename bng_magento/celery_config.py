@@ -1,0 +1,78 @@
+"""The Celery application: queues, routes, acknowledgement policy, beat schedule.
+
+Decisions (see ../shared/notes/celery.md):
+- ``acks_late`` with ``task_reject_on_worker_lost``: a task whose worker dies is
+  delivered again; every step is idempotent, and repeated deaths of the same
+  task end in the dead-letter table (``tasks.signals``).
+- The visibility timeout is set in all three places, from one setting, and no
+  countdown is ever longer than half of it (``tasks.base``).
+- No result backend: chain links are immutable signatures that pass business
+  keys, and state lives in the store.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from celery import Celery
+from kombu import Queue
+
+from bng_magento.settings import Settings
+
+QUEUES = ("events", "magento", "bng", "batch")
+
+ROUTES = {
+    "events.*": {"queue": "events"},
+    "magento.*": {"queue": "magento"},
+    "bng.*": {"queue": "bng"},
+    "batch.*": {"queue": "batch"},
+}
+
+
+def broker_options(settings: Settings) -> dict:
+    """Transport options; the serverless ``filesystem://`` fallback needs its folders."""
+    if settings.broker_url.startswith("filesystem"):
+        folder = Path(os.environ.get("BNG_MAGENTO_BROKER_DIR", "var/broker")).resolve()
+        for sub in ("queue", "processed", "control"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        return {"data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
+                "control_folder": str(folder / "control"),
+                "visibility_timeout": settings.celery.visibility_timeout}
+    return {"visibility_timeout": settings.celery.visibility_timeout,
+            "socket_timeout": 10, "socket_connect_timeout": 5,
+            "health_check_interval": 25}
+
+
+def create_app(settings: Settings) -> Celery:
+    app = Celery("bng_magento", broker=settings.broker_url, set_as_current=True)
+    options = broker_options(settings)
+    app.conf.update(
+        task_serializer="json", accept_content=["json"], result_serializer="json",
+        task_ignore_result=True, result_backend=None,
+        task_queues=[Queue(name) for name in QUEUES], task_default_queue="events",
+        task_routes=ROUTES, task_create_missing_queues=False,
+        task_acks_late=True, task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=settings.celery.worker_prefetch_multiplier,
+        broker_transport_options=options, visibility_timeout=options["visibility_timeout"],
+        broker_connection_retry_on_startup=True,
+        worker_send_task_events=True, task_send_sent_event=True,
+        worker_soft_shutdown_timeout=settings.celery.soft_shutdown_timeout,
+        worker_enable_soft_shutdown_on_idle=True,
+        worker_hijack_root_logger=False,
+        task_publish_retry_policy={"max_retries": 2, "interval_start": 0.1,
+                                   "interval_step": 0.2, "interval_max": 0.5},
+        timezone="UTC", enable_utc=True,
+        beat_schedule=beat_schedule(),
+    )
+    return app
+
+
+def beat_schedule() -> dict:
+    """Catch-up polling and the inbox sweeper; each run is idempotent per window."""
+    return {
+        "poll-magento-orders": {"task": "batch.poll_magento_orders", "schedule": 60.0,
+                                "options": {"expires": 55}},
+        "sweep-inbox": {"task": "batch.sweep_inbox", "schedule": 60.0,
+                        "options": {"expires": 55}},
+    }

@@ -1,0 +1,353 @@
+"""Settings: ``config/default.yaml`` < ``config/<env>.yaml`` < environment variables.
+
+Built once at the edge (CLI, receiver, worker start-up) and passed down as a
+frozen object. Secrets come only from the environment and are wrapped in
+``Secret`` so they never show in a repr, a log line or an error message.
+
+Operator interface (names are stable): ``BROKER_URL``, ``DATABASE_URL``,
+``MAGENTO_BASE_URL``, ``MAGENTO_ACCESS_TOKEN`` (Bearer) or the four OAuth 1.0a
+values ``MAGENTO_CONSUMER_KEY``/``MAGENTO_CONSUMER_SECRET``/
+``MAGENTO_ACCESS_TOKEN``/``MAGENTO_ACCESS_TOKEN_SECRET``,
+``MAGENTO_WEBHOOK_SECRET``, ``BNG_BASE_URL``, ``BNG_CLIENT_ID``/
+``BNG_CLIENT_SECRET`` (OAuth 2.0) or ``BNG_API_KEY``, ``BNG_WEBHOOK_SECRET``,
+``BNG_MAGENTO_ENV`` (dev/qa/prod). Any other key can be overridden with
+``BNGM_<SECTION>__<KEY>`` (e.g. ``BNGM_BNG__RATE_LIMIT__PER_SECOND=20``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+ENVIRONMENTS = ("dev", "qa", "prod")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+OVERRIDE_PREFIX = "BNGM_"
+
+
+class SettingsError(Exception):
+    """A missing or contradictory setting; the message is one line naming it."""
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret value that never prints itself."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    per_second: float
+    burst: int
+
+
+@dataclass(frozen=True)
+class MagentoSettings:
+    base_url: str
+    store_code: str
+    timeout_seconds: float
+    page_size: int
+    rate_limit: RateLimit
+    webhook_secret: Secret
+    access_token: Secret | None = None
+    consumer_key: Secret | None = None
+    consumer_secret: Secret | None = None
+    access_token_secret: Secret | None = None
+
+    @property
+    def auth_mode(self) -> str:
+        """``oauth1`` when the consumer key is set, else ``bearer``."""
+        return "oauth1" if self.consumer_key else "bearer"
+
+
+@dataclass(frozen=True)
+class BngSettings:
+    base_url: str
+    timeout_seconds: float
+    page_size: int
+    rate_limit: RateLimit
+    webhook_secret: Secret
+    oauth_scope: str | None = None
+    client_id: Secret | None = None
+    client_secret: Secret | None = None
+    api_key: Secret | None = None
+
+    @property
+    def auth_mode(self) -> str:
+        """``oauth2`` with client credentials, else ``api_key``."""
+        return "oauth2" if self.client_id else "api_key"
+
+
+@dataclass(frozen=True)
+class ReceiverSettings:
+    max_body_bytes: int
+    timestamp_tolerance_seconds: int
+
+
+@dataclass(frozen=True)
+class CelerySettings:
+    visibility_timeout: int
+    worker_prefetch_multiplier: int
+    soft_shutdown_timeout: float
+
+
+@dataclass(frozen=True)
+class RetrySettings:
+    max_retries: int
+    base_delay_seconds: float
+    max_delay_seconds: float
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    sweep_after_seconds: int
+    poll_overlap_seconds: int
+
+
+@dataclass(frozen=True)
+class OrderSettings:
+    default_payment_terms: str
+    comment_template: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    broker_url: str
+    database_url: str
+    timezone: str
+    magento: MagentoSettings
+    bng: BngSettings
+    receiver: ReceiverSettings
+    celery: CelerySettings
+    retry: RetrySettings
+    batch: BatchSettings
+    orders: OrderSettings
+    config_dir: Path
+    mappings_dir: Path
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def config_dir(environ: Mapping[str, str] | None = None) -> Path:
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("BNG_MAGENTO_CONFIG_DIR") or PROJECT_ROOT / "config")
+
+
+def mappings_dir(environ: Mapping[str, str] | None = None) -> Path:
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("BNG_MAGENTO_MAPPINGS_DIR") or PROJECT_ROOT / "mappings")
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read, merge and validate every setting; raise SettingsError on the first problem."""
+    environ = dict(os.environ if environ is None else environ)
+    env = environ.get("BNG_MAGENTO_ENV", "dev").strip() or "dev"
+    if env not in ENVIRONMENTS:
+        raise SettingsError(f"BNG_MAGENTO_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    directory = config_dir(environ)
+    raw = _merge(_read_yaml(directory / "default.yaml"), _read_yaml(directory / f"{env}.yaml"))
+    raw = _merge(raw, _named_overrides(environ))
+    raw = _merge(raw, _prefixed_overrides(environ))
+    return _build(env, raw, environ, directory, mappings_dir(environ))
+
+
+def _read_yaml(path: Path) -> dict:
+    if not path.exists():
+        if path.name == "default.yaml":
+            raise SettingsError(f"config file {path} is missing")
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        where = f" line {line + 1}" if line is not None else ""
+        raise SettingsError(f"config file {path}{where} is not valid YAML") from None
+    if not isinstance(data, dict):
+        raise SettingsError(f"config file {path} must hold a mapping of settings")
+    return data
+
+
+def _merge(base: dict, override: dict) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _named_overrides(environ: Mapping[str, str]) -> dict:
+    out: dict = {}
+    pairs = {"BROKER_URL": ("broker_url",), "DATABASE_URL": ("database_url",),
+             "MAGENTO_BASE_URL": ("magento", "base_url"), "BNG_BASE_URL": ("bng", "base_url")}
+    for name, path in pairs.items():
+        if environ.get(name):
+            _set_path(out, path, environ[name].strip())
+    return out
+
+
+def _prefixed_overrides(environ: Mapping[str, str]) -> dict:
+    out: dict = {}
+    for name, value in environ.items():
+        if name.startswith(OVERRIDE_PREFIX):
+            keys = name[len(OVERRIDE_PREFIX):].lower().split("__")
+            if all(keys):
+                _set_path(out, tuple(keys), yaml.safe_load(value) if value else None)
+    return out
+
+
+def _set_path(target: dict, path: tuple, value) -> None:
+    for key in path[:-1]:
+        target = target.setdefault(key, {})
+    target[path[-1]] = value
+
+
+def _secret(environ: Mapping[str, str], name: str) -> Secret | None:
+    value = environ.get(name, "").strip()
+    return Secret(value) if value else None
+
+
+def _require_url(value, name: str) -> str:
+    if not value:
+        raise SettingsError(f"{name} is not set")
+    parsed = urlparse(str(value))
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(f"{name} must be an http(s) URL, got {value!r}")
+    return str(value).rstrip("/")
+
+
+def _number(section: dict, key: str, label: str, cast=float, minimum=0):
+    value = section.get(key)
+    try:
+        number = cast(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{label}.{key} must be a number, got {value!r}") from None
+    if number <= minimum:
+        raise SettingsError(f"{label}.{key} must be greater than {minimum}, got {value!r}")
+    return number
+
+
+def _section(raw: dict, key: str) -> dict:
+    value = raw.get(key) or {}
+    if not isinstance(value, dict):
+        raise SettingsError(f"setting {key} must be a mapping")
+    return value
+
+
+def _rate_limit(section: dict, label: str) -> RateLimit:
+    limit = section.get("rate_limit") or {}
+    return RateLimit(per_second=_number(limit, "per_second", f"{label}.rate_limit"),
+                     burst=_number(limit, "burst", f"{label}.rate_limit", int))
+
+
+def _magento(raw: dict, environ: Mapping[str, str]) -> MagentoSettings:
+    section = _section(raw, "magento")
+    consumer_key = _secret(environ, "MAGENTO_CONSUMER_KEY")
+    consumer_secret = _secret(environ, "MAGENTO_CONSUMER_SECRET")
+    access_token = _secret(environ, "MAGENTO_ACCESS_TOKEN")
+    token_secret = _secret(environ, "MAGENTO_ACCESS_TOKEN_SECRET")
+    oauth_parts = {"MAGENTO_CONSUMER_KEY": consumer_key, "MAGENTO_CONSUMER_SECRET": consumer_secret,
+                   "MAGENTO_ACCESS_TOKEN_SECRET": token_secret}
+    if any(oauth_parts.values()):
+        missing = [name for name, value in oauth_parts.items() if value is None]
+        if access_token is None:
+            missing.append("MAGENTO_ACCESS_TOKEN")
+        if missing:
+            raise SettingsError(f"{missing[0]} is not set (OAuth 1.0a signing needs all four "
+                                "MAGENTO_CONSUMER_KEY/SECRET and MAGENTO_ACCESS_TOKEN/_SECRET)")
+    elif access_token is None:
+        raise SettingsError("MAGENTO_ACCESS_TOKEN is not set (or set the four OAuth 1.0a values)")
+    webhook = _secret(environ, "MAGENTO_WEBHOOK_SECRET")
+    if webhook is None:
+        raise SettingsError("MAGENTO_WEBHOOK_SECRET is not set")
+    store_code = str(section.get("store_code") or "default")
+    return MagentoSettings(
+        base_url=_require_url(section.get("base_url"), "MAGENTO_BASE_URL"),
+        store_code=store_code,
+        timeout_seconds=_number(section, "timeout_seconds", "magento"),
+        page_size=_number(section, "page_size", "magento", int),
+        rate_limit=_rate_limit(section, "magento"),
+        webhook_secret=webhook, access_token=access_token, consumer_key=consumer_key,
+        consumer_secret=consumer_secret, access_token_secret=token_secret)
+
+
+def _bng(raw: dict, environ: Mapping[str, str]) -> BngSettings:
+    section = _section(raw, "bng")
+    client_id = _secret(environ, "BNG_CLIENT_ID")
+    client_secret = _secret(environ, "BNG_CLIENT_SECRET")
+    api_key = _secret(environ, "BNG_API_KEY")
+    if (client_id or client_secret) and api_key:
+        raise SettingsError("BNG_API_KEY contradicts BNG_CLIENT_ID/BNG_CLIENT_SECRET: set one auth mode")
+    if client_id and not client_secret:
+        raise SettingsError("BNG_CLIENT_SECRET is not set (BNG_CLIENT_ID is)")
+    if client_secret and not client_id:
+        raise SettingsError("BNG_CLIENT_ID is not set (BNG_CLIENT_SECRET is)")
+    if not (client_id or api_key):
+        raise SettingsError("BNG_API_KEY is not set (or set BNG_CLIENT_ID and BNG_CLIENT_SECRET)")
+    webhook = _secret(environ, "BNG_WEBHOOK_SECRET")
+    if webhook is None:
+        raise SettingsError("BNG_WEBHOOK_SECRET is not set")
+    page_size = _number(section, "page_size", "bng", int)
+    if page_size > 500:
+        raise SettingsError("bng.page_size must be at most 500 (BNG's limit)")
+    return BngSettings(
+        base_url=_require_url(section.get("base_url"), "BNG_BASE_URL"),
+        timeout_seconds=_number(section, "timeout_seconds", "bng"),
+        page_size=page_size, rate_limit=_rate_limit(section, "bng"), webhook_secret=webhook,
+        oauth_scope=section.get("oauth_scope"), client_id=client_id,
+        client_secret=client_secret, api_key=api_key)
+
+
+def _build(env: str, raw: dict, environ: Mapping[str, str], directory: Path,
+           mappings: Path) -> Settings:
+    broker_url = str(raw.get("broker_url") or "").strip()
+    if not broker_url:
+        raise SettingsError("BROKER_URL is not set")
+    database_url = str(raw.get("database_url") or "").strip()
+    if not database_url:
+        raise SettingsError("DATABASE_URL is not set")
+    timezone = str(raw.get("timezone") or "UTC")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"timezone {timezone!r} is not a known IANA time zone") from None
+    receiver, celery, retry, batch, orders = (
+        _section(raw, k) for k in ("receiver", "celery", "retry", "batch", "orders"))
+    terms = str(orders.get("default_payment_terms") or "")
+    if terms not in ("PREPAID", "DUE_ON_RECEIPT", "NET15", "NET30", "NET60"):
+        raise SettingsError(f"orders.default_payment_terms {terms!r} is not a BNG PaymentTerms value")
+    return Settings(
+        env=env, broker_url=broker_url, database_url=database_url, timezone=timezone,
+        magento=_magento(raw, environ), bng=_bng(raw, environ),
+        receiver=ReceiverSettings(
+            max_body_bytes=_number(receiver, "max_body_bytes", "receiver", int),
+            timestamp_tolerance_seconds=_number(receiver, "timestamp_tolerance_seconds", "receiver", int)),
+        celery=CelerySettings(
+            visibility_timeout=_number(celery, "visibility_timeout", "celery", int),
+            worker_prefetch_multiplier=_number(celery, "worker_prefetch_multiplier", "celery", int),
+            soft_shutdown_timeout=_number(celery, "soft_shutdown_timeout", "celery", float, -1)),
+        retry=RetrySettings(
+            max_retries=_number(retry, "max_retries", "retry", int, -1),
+            base_delay_seconds=_number(retry, "base_delay_seconds", "retry"),
+            max_delay_seconds=_number(retry, "max_delay_seconds", "retry")),
+        batch=BatchSettings(
+            sweep_after_seconds=_number(batch, "sweep_after_seconds", "batch", int),
+            poll_overlap_seconds=_number(batch, "poll_overlap_seconds", "batch", int, -1)),
+        orders=OrderSettings(default_payment_terms=terms,
+                             comment_template=str(orders.get("comment_template") or "")),
+        config_dir=directory, mappings_dir=mappings)

@@ -1,0 +1,53 @@
+"""Worker hooks: dead letters from ``task_failure``, fresh DB connections after fork.
+
+The dead letter is written from the signal, not ``Task.on_failure``, because
+only the signal also fires when a worker process dies (see celery notes §3).
+A death itself is not a dead letter: with ``reject_on_worker_lost`` the task
+is delivered again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from billiard.exceptions import WorkerLostError
+from celery.signals import task_failure, worker_process_init
+
+from bng_magento.errors import IntegrationError
+from bng_magento.runtime import thread_runtime
+from bng_magento.scrub import scrub, secret_values
+from bng_magento.store import dead_letters, inbox
+from bng_magento.store.db import dispose_all
+from tasks.worker_app import settings
+
+log = logging.getLogger(__name__)
+SECRETS = secret_values(settings)
+FLOWS = {"magento.fetch_order": "order_to_cash", "bng.ensure_customer": "order_to_cash",
+         "bng.create_sales_order": "order_to_cash", "magento.comment_order": "order_to_cash"}
+
+
+@worker_process_init.connect
+def _fresh_connections(**_):
+    dispose_all()
+
+
+@task_failure.connect
+def record_dead_letter(sender=None, task_id=None, exception=None, args=None, kwargs=None, **_):
+    if isinstance(exception, WorkerLostError):
+        log.warning("task %s lost its worker; it will be delivered again", task_id)
+        return
+    kwargs = dict(kwargs or {})
+    kind = exception.kind if isinstance(exception, IntegrationError) else "unexpected"
+    message = f"{type(exception).__name__}: {exception}"
+    try:
+        store = thread_runtime(settings).store
+        dead_letters.record(
+            store, task_id=task_id, task_name=sender.name, flow=FLOWS.get(sender.name),
+            step=sender.name, system=sender.name.split(".")[0],
+            business_key=kwargs.get("order_number"), args=list(args or []), kwargs=kwargs,
+            error_kind=kind, error_message=scrub(message, SECRETS),
+            attempts=(sender.request.retries or 0) + 1)
+        if kwargs.get("inbox_id"):
+            inbox.mark(store, kwargs["inbox_id"], "failed", scrub(message, SECRETS))
+    except Exception:  # a broken store must not hide the original failure
+        log.exception("could not record dead letter for task %s", task_id)
