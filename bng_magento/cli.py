@@ -18,7 +18,7 @@ import sys
 QUEUES = "events,magento,bng,batch"
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bng-magento", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -54,7 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--exit-when-done", action="store_true")
     demo.add_argument("--timeout", type=float, default=120.0)
 
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     return COMMANDS[args.command](args)
 
 
