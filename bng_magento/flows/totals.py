@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bng_magento.errors import MappingError
-from bng_magento.money import CENT, to_decimal
+from bng_magento.money import to_cents, to_decimal
 
 
 def check_sales_order_totals(body: dict) -> None:
@@ -19,8 +19,8 @@ def check_sales_order_totals(body: dict) -> None:
     line_sum = Decimal(0)
     discount_sum = Decimal(0)
     for index, line in enumerate(lines):
-        expected = (to_decimal(line["Quantity"]) * to_decimal(line["UnitPrice"])
-                    - to_decimal(line["Discount"])).quantize(CENT)
+        expected = to_cents(to_decimal(line["Quantity"]) * to_decimal(line["UnitPrice"])
+                            - to_decimal(line["Discount"]))
         if to_decimal(line["LineTotal"]) != expected:
             raise MappingError(f"Lines[{index}].LineTotal: {line['LineTotal']} but "
                                f"Quantity × UnitPrice − Discount = {expected}")

@@ -967,8 +967,7 @@ class BngSandbox(SandboxApp):
             if not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY:
                 raise validation_error([("Idempotency-Key", "must be 1 to 255 characters")])
             slot, fingerprint = (request.environ.get(CREDENTIAL), key), request_fingerprint(request)
-            self._forget_old_responses()
-            stored = self.idempotency.get(slot)
+            stored = self._stored_response(slot)
             if stored is not None:
                 if stored.fingerprint != fingerprint:
                     raise api_error(422, "This Idempotency-Key was used with another request.",
@@ -979,19 +978,23 @@ class BngSandbox(SandboxApp):
                         {**stored.headers, "Idempotent-Replayed": "true"})
             body, status, headers = _as_triple(handler(request, **args))
             if 200 <= status < 300:
+                self.idempotency.pop(slot, None)  # keep the store in time order
                 self.idempotency[slot] = StoredResponse(fingerprint, status, copy.deepcopy(body),
                                                         dict(headers), self.clock())
             return body, status, headers
         replayable.__name__ = handler.__name__
         return replayable
 
-    def _forget_old_responses(self) -> None:
+    def _stored_response(self, slot: tuple) -> StoredResponse | None:
+        """The live stored answer for ``slot``; answers older than 24 h are dropped."""
         horizon = self.clock() - IDEMPOTENCY_TTL
         while self.idempotency:
-            slot, stored = next(iter(self.idempotency.items()))
+            oldest, stored = next(iter(self.idempotency.items()))
             if stored.at > horizon:
                 break
-            del self.idempotency[slot]
+            del self.idempotency[oldest]
+        stored = self.idempotency.get(slot)
+        return stored if stored is not None and stored.at > horizon else None
 
     # -- plumbing -----------------------------------------------------------------------
     def _stamp(self) -> str:

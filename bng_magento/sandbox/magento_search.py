@@ -24,7 +24,7 @@ import re
 from decimal import Decimal
 
 from bng_magento.sandbox.magento_wire import (
-    EMIT_NULL, error, internal_error, required, type_error,
+    EMIT_NULL, error, internal_error, render as render_value, required, type_error,
 )
 
 MAX_PAGE_SIZE = 300
@@ -145,7 +145,8 @@ def search(records: list[dict], criteria: dict, columns: set[str], render,
         last = max(1, -(-total // size))
         page = min(max(1, criteria.get("current_page") or 1), last)
         matched = matched[(page - 1) * size: page * size]
-    return {"items": [render(r) for r in matched], "search_criteria": criteria, "total_count": total}
+    return {"items": [render(r) for r in matched], "search_criteria": render_value(criteria),
+            "total_count": total}
 
 
 def _group_matches(record: dict, filters: list[dict]) -> bool:

@@ -44,3 +44,10 @@ def test_a_wrong_line_total_names_the_line():
 def test_an_order_without_lines_is_refused():
     with pytest.raises(MappingError, match="Lines"):
         check_sales_order_totals(order(Lines=[]))
+
+
+def test_line_totals_round_half_up_like_bng():
+    # 0.5 × 30.17 = 15.085: BNG says 15.09 (half up), banker's rounding would say 15.08.
+    line = {"Quantity": 0.5, "UnitPrice": "30.17", "Discount": "0.00", "LineTotal": "15.09"}
+    check_sales_order_totals(order(Lines=[line], DiscountTotal="0.00", TaxTotal="0.00",
+                                   ShippingAmount="0.00", GrandTotal="15.09"))
