@@ -76,3 +76,16 @@ def beat_schedule() -> dict:
         "sweep-inbox": {"task": "batch.sweep_inbox", "schedule": 60.0,
                         "options": {"expires": 55}},
     }
+
+
+def send_chain(app: Celery, steps: tuple[str, ...], kwargs: dict, inbox_id: int | None = None,
+               args: list | None = None):
+    """Publish ``steps`` as one chain of immutable links sharing ``args`` and ``kwargs``;
+    when the chain came from an inbox event, a last link marks that event done."""
+    from celery import chain
+
+    links = [app.signature(name, args=list(args or []), kwargs=kwargs, immutable=True)
+             for name in steps]
+    if inbox_id is not None:
+        links.append(app.signature("events.finish", args=[inbox_id], immutable=True))
+    return chain(*links).apply_async()

@@ -6,6 +6,7 @@
     bng-magento sandbox bng|magento --port N  run a sandbox of BNG or Magento
     bng-magento db upgrade                    migrate the state store
     bng-magento check                         validate settings and mappings
+    bng-magento dlq list|show|replay|discard  work the dead-letter queue
     bng-magento demo [--orders N] [--exit-when-done]
 """
 
@@ -14,6 +15,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+
+from bng_magento import cli_dlq
 
 QUEUES = "events,magento,bng,batch"
 
@@ -48,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade"])
 
     commands.add_parser("check", help="validate settings and mappings, then exit")
+
+    cli_dlq.add_parser(commands)
 
     demo = commands.add_parser("demo", help="run everything on this machine and place orders")
     demo.add_argument("--orders", type=int, default=5)
@@ -120,7 +125,11 @@ def _demo(args) -> int:
     return run_demo(orders=args.orders, exit_when_done=args.exit_when_done, timeout=args.timeout)
 
 
-COMMANDS = {"receiver": _receiver, "worker": _worker, "beat": _beat, "sandbox": _sandbox,
+def _dlq(args) -> int:
+    return cli_dlq.run(args)
+
+
+COMMANDS = {"dlq": _dlq, "receiver": _receiver, "worker": _worker, "beat": _beat, "sandbox": _sandbox,
             "db": _db, "check": _check, "demo": _demo}
 
 

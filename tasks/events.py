@@ -1,7 +1,6 @@
 """The ``events`` queue: turn an accepted event into its flow's chain, and close it."""
 
-from celery import chain
-
+from bng_magento.celery_config import send_chain
 from bng_magento.flows.dispatch import plan_for
 from bng_magento.store import inbox
 from tasks.base import IntegrationTask
@@ -18,10 +17,7 @@ def process(self, inbox_id: int):
     if not plan.steps:
         inbox.mark(rt.store, inbox_id, "ignored" if plan.flow is None else "done", plan.reason)
         return
-    kwargs = {**plan.kwargs, "inbox_id": inbox_id}
-    links = [app.signature(name, kwargs=kwargs, immutable=True) for name in plan.steps]
-    links.append(finish.si(inbox_id))
-    chain(*links).apply_async()
+    send_chain(app, plan.steps, {**plan.kwargs, "inbox_id": inbox_id}, inbox_id)
 
 
 @app.task(name="events.finish", base=IntegrationTask, bind=True)

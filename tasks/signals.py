@@ -14,6 +14,7 @@ from billiard.exceptions import WorkerLostError
 from celery.signals import task_failure, worker_process_init
 
 from bng_magento.errors import IntegrationError
+from bng_magento.flows.dispatch import flow_of
 from bng_magento.runtime import thread_runtime
 from bng_magento.scrub import scrub, secret_values
 from bng_magento.store import dead_letters, inbox
@@ -22,8 +23,6 @@ from tasks.worker_app import settings
 
 log = logging.getLogger(__name__)
 SECRETS = secret_values(settings)
-FLOWS = {"magento.fetch_order": "order_to_cash", "bng.ensure_customer": "order_to_cash",
-         "bng.create_sales_order": "order_to_cash", "magento.comment_order": "order_to_cash"}
 
 
 @worker_process_init.connect
@@ -42,7 +41,7 @@ def record_dead_letter(sender=None, task_id=None, exception=None, args=None, kwa
     try:
         store = thread_runtime(settings).store
         dead_letters.record(
-            store, task_id=task_id, task_name=sender.name, flow=FLOWS.get(sender.name),
+            store, task_id=task_id, task_name=sender.name, flow=flow_of(sender.name),
             step=sender.name, system=sender.name.split(".")[0],
             business_key=kwargs.get("order_number"), args=list(args or []), kwargs=kwargs,
             error_kind=kind, error_message=scrub(message, SECRETS),

@@ -122,7 +122,7 @@ class HttpClient:
         except requests.RequestException as exc:
             for kinds, cls, what in TRANSPORT_TABLE:
                 if isinstance(exc, kinds):
-                    message = self._clean(f"{self.system} {what} ({type(exc).__name__}: {exc})")
+                    message = self._clean(f"{what} ({type(exc).__name__}: {exc})")
                     raise cls(message, system=self.system) from None
             raise  # unreachable: the last row matches every RequestException
 

@@ -7,6 +7,7 @@ beat run as child processes exactly as an operator would start them.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -24,7 +25,7 @@ from bng_magento.demo.catalog import CUSTOMER, PRODUCTS, order_specs
 from bng_magento.sandbox.core import ServerThread
 from bng_magento.sandbox.serve import build_sandbox
 
-console = Console()
+console = Console(width=max(Console().width, 120))
 
 CREDENTIALS = {
     "MAGENTO_ACCESS_TOKEN": "demo-access-token",
@@ -68,6 +69,7 @@ class Cluster:
 
 
 def run_demo(*, orders: int, exit_when_done: bool, timeout: float) -> int:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the sandboxes' access log
     work = Path("var/demo").resolve()
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)

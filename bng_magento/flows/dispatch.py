@@ -16,6 +16,11 @@ ORDER_PLACED_STEPS = ("magento.fetch_order", "bng.ensure_customer",
 
 ORDER_EVENTS = ("sales_order_place_after", "sales_order_save_after")
 
+#: Every flow's steps in order, so a replay can continue a flow from any step.
+FLOW_STEPS = {"order_to_cash": ORDER_PLACED_STEPS}
+
+FINISH_STEP = "events.finish"
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -36,3 +41,16 @@ def plan_for(rt: Runtime, source: str, event_type: str, body: dict) -> Plan:
                         f"order {number} is already BNG sales order {linked.bng_id}")
         return Plan("order_to_cash", ORDER_PLACED_STEPS, kwargs)
     return Plan(None, (), {}, f"no flow handles {source} event {event_type} yet")
+
+
+def flow_of(step: str) -> str | None:
+    return next((flow for flow, steps in FLOW_STEPS.items() if step in steps), None)
+
+
+def remaining_steps(step: str) -> tuple[str, ...]:
+    """The step and every later step of its flow (just the step when it is not a flow link)."""
+    flow = flow_of(step)
+    if flow is None:
+        return (step,)
+    steps = FLOW_STEPS[flow]
+    return steps[steps.index(step):]

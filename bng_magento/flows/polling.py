@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from bng_magento.clients.magento import SearchCriteria, magento_timestamp
+from bng_magento.clients.search_criteria import SearchCriteria, magento_timestamp
 from bng_magento.runtime import Runtime
 from bng_magento.store import cursors, inbox
 

@@ -12,6 +12,18 @@ credentials and is never rate limited or faulted:
     GET  /_sandbox/requests          the request log (method, path, status, at)
     POST /_sandbox/webhooks          {"url": str, "secret": str} where emitted events go
     GET  /_sandbox/webhooks/sent     what was delivered (or failed) so far
+
+The control routes are not logged. ``/_sandbox/webhooks`` without a ``secret``
+keeps the one the sandbox was built with (``webhook_secret``).
+
+A request to the API goes through, in this order: routing (404/405), the
+configured latency, an injected fault, the rate limit (429 with Retry-After;
+counted before credentials are checked, as a gateway does), ``authenticate``
+and the handler. ``authenticate`` and every handler, public or not, run under
+``self.lock`` and their answer is serialised before the lock is released, so a
+handler may return live records. A handler answers ``body``, ``(body, status)``
+or ``(body, status, headers)``, or raises ``ApiError``. Every answer that is not
+a control route's, errors included, carries ``rate_limit_headers(remaining)``.
 """
 
 from __future__ import annotations
@@ -26,6 +38,7 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Callable
 
 import requests
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -36,6 +49,8 @@ from werkzeug.wrappers import Request, Response
 from bng_magento.signing import sign
 
 log = logging.getLogger(__name__)
+
+MATCHED_RULE = "sandbox.rule"  # request.environ key: the werkzeug Rule the request matched
 
 
 class ApiError(Exception):
@@ -51,6 +66,15 @@ class ApiError(Exception):
 def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
     return Response(json.dumps(body), status=status, headers=headers or {},
                     content_type="application/json")
+
+
+def split_answer(result) -> tuple[object, int, dict]:
+    """A handler's answer (``body``, ``(body, status)`` or ``(body, status, headers)``)
+    as ``(body, status, headers)``."""
+    if not isinstance(result, tuple):
+        return result, 200, {}
+    body, status, *extra = result
+    return body, status, dict(extra[0]) if extra else {}
 
 
 class TokenBucket:
@@ -93,6 +117,17 @@ class TokenBucket:
             wait = (1 - self.tokens) / self.per_second
             self.blocked_until = now + wait
             return False, 0, wait
+
+    def remaining(self) -> int:
+        """What is left in the bucket now, without taking anything (for answers
+        given before a request is counted)."""
+        with self._lock:
+            if not self.per_second:
+                return 0
+            now = time.monotonic()
+            if now < self.blocked_until:
+                return 0
+            return int(min(self.burst, self.tokens + (now - self.updated) * self.per_second))
 
 
 @dataclass
@@ -166,30 +201,40 @@ class WebhookEmitter:
 
 class SandboxApp:
     """Base WSGI app. Subclasses add rules with ``route`` and implement ``authenticate``,
-    ``error_body`` and ``reset_state``."""
+    ``error_body`` and ``reset_state``; ``rate_limit_headers`` and ``make_emitter``
+    have defaults (no headers; webhooks signed with ``webhook_header_prefix`` headers)."""
 
     system = "sandbox"
+    webhook_header_prefix = "X-Sandbox"
 
-    def __init__(self, rate_limit: float | None = None, burst: int | None = None):
+    def __init__(self, rate_limit: float | None = None, burst: int | None = None,
+                 webhook_secret: str | None = None):
         self.lock = threading.RLock()
         self.rules = Map(strict_slashes=False)
-        self.handlers: dict[str, callable] = {}
+        self.handlers: dict[str, tuple[Callable, bool]] = {}
         self.limiter = TokenBucket(rate_limit, burst or (int(math.ceil(rate_limit)) if rate_limit else 1))
         self.faults = Faults()
         self.request_log: deque[dict] = deque(maxlen=200_000)
+        self.webhook_secret = webhook_secret
         self.webhooks = self.make_emitter()
+        self.webhooks.configure(None, webhook_secret)
         self._control_routes()
         self.reset_state()
 
     # -- to implement -----------------------------------------------------------------
     def make_emitter(self) -> WebhookEmitter:
-        raise NotImplementedError
+        prefix = self.webhook_header_prefix
+        return WebhookEmitter(f"{prefix}-Event", f"{prefix}-Delivery", f"{prefix}-Timestamp",
+                              f"{prefix}-Signature")
 
     def reset_state(self) -> None:
         raise NotImplementedError
 
     def authenticate(self, request: Request) -> None:
-        """Raise ApiError(401/403) unless the request carries valid credentials."""
+        """Raise ApiError(401/403) unless the request carries valid credentials.
+
+        Runs after routing and the rate limit, under ``self.lock``; the matched
+        werkzeug ``Rule`` is ``request.environ[MATCHED_RULE]``."""
         raise NotImplementedError
 
     def error_body(self, status: int, message: str) -> dict:
@@ -199,8 +244,11 @@ class SandboxApp:
         return {}
 
     # -- routing ----------------------------------------------------------------------
-    def route(self, path: str, methods: list[str], handler, *, public: bool = False) -> None:
-        endpoint = f"{handler.__name__}:{path}:{','.join(methods)}"
+    def route(self, path: str, methods: list[str], handler: Callable, *, public: bool = False) -> None:
+        """Answer ``methods`` on ``path`` with ``handler(request, **path_args)``; a public
+        handler skips faults, rate limit, credentials and the request log."""
+        name = getattr(handler, "__name__", None) or getattr(handler, "func", handler).__name__
+        endpoint = f"{name}:{path}:{','.join(methods)}"
         self.rules.add(Rule(path, methods=methods, endpoint=endpoint))
         self.handlers[endpoint] = (handler, public)
 
@@ -216,21 +264,19 @@ class SandboxApp:
                    public=True)
 
     def _reset(self, request: Request):
-        with self.lock:
-            self.reset_state()
-            self.faults = Faults()
-            self.request_log.clear()
+        self.reset_state()
+        self.faults = Faults()
+        self.request_log.clear()
         return {"ok": True}
 
     def _set_faults(self, request: Request):
         spec = request.get_json(force=True, silent=True) or {}
-        with self.lock:
-            self.faults.latency_ms = float(spec.get("latency_ms", self.faults.latency_ms))
-            self.faults.error_rate = float(spec.get("error_rate", self.faults.error_rate))
-            self.faults.error_status = int(spec.get("error_status", self.faults.error_status))
-            if "outage_seconds" in spec:
-                self.faults.outage_until = time.monotonic() + float(spec["outage_seconds"] or 0)
-            self.faults.fail_next.extend(spec.get("fail_next", []))
+        self.faults.latency_ms = float(spec.get("latency_ms", self.faults.latency_ms))
+        self.faults.error_rate = float(spec.get("error_rate", self.faults.error_rate))
+        self.faults.error_status = int(spec.get("error_status", self.faults.error_status))
+        if "outage_seconds" in spec:
+            self.faults.outage_until = time.monotonic() + float(spec["outage_seconds"] or 0)
+        self.faults.fail_next.extend(spec.get("fail_next", []))
         return {"ok": True}
 
     def _set_rate_limit(self, request: Request):
@@ -240,7 +286,7 @@ class SandboxApp:
 
     def _set_webhooks(self, request: Request):
         spec = request.get_json(force=True, silent=True) or {}
-        self.webhooks.configure(spec.get("url"), spec.get("secret"))
+        self.webhooks.configure(spec.get("url"), spec.get("secret") or self.webhook_secret)
         return {"ok": True}
 
     # -- WSGI -------------------------------------------------------------------------
@@ -252,19 +298,23 @@ class SandboxApp:
     def dispatch(self, request: Request) -> Response:
         adapter = self.rules.bind_to_environ(request.environ)
         try:
-            endpoint, args = adapter.match()
+            rule, args = adapter.match(return_rule=True)
         except NotFound:
-            return self._logged(request, self._error(404, "No such endpoint."))
+            return self._metered(request, self._error(404, "No such endpoint."), None)
         except MethodNotAllowed:
-            return self._logged(request, self._error(405, "Method not allowed."))
+            return self._metered(request, self._error(405, "Method not allowed."), None)
         except HTTPException as exc:
-            return self._logged(request, self._error(exc.code or 400, exc.description or ""))
-        handler, public = self.handlers[endpoint]
+            return self._metered(request, self._error(exc.code or 400, exc.description or ""), None)
+        request.environ[MATCHED_RULE] = rule
+        handler, public = self.handlers[rule.endpoint]
         if public:
-            return json_response(handler(request, **args))
-        return self._logged(request, self._guarded(request, handler, args))
+            return self._answer(lambda: handler(request, **args))
+        response, remaining = self._guarded(request, handler, args)
+        return self._metered(request, response, remaining)
 
-    def _guarded(self, request: Request, handler, args) -> Response:
+    def _guarded(self, request: Request, handler, args) -> tuple[Response, int | None]:
+        """Latency, an injected fault, the rate limit, then credentials and the handler.
+        Returns the answer and what is left of the rate limit (None: not counted)."""
         if self.faults.latency_ms:
             time.sleep(self.faults.latency_ms / 1000)
         with self.lock:
@@ -272,30 +322,37 @@ class SandboxApp:
         if injected:
             status, retry_after = injected
             headers = {"Retry-After": str(int(retry_after))} if retry_after is not None else {}
-            return self._error(status, "Injected fault.", headers)
-        try:
+            return self._error(status, "Injected fault.", headers), None
+        allowed, remaining, wait = self.limiter.take()
+        if not allowed:
+            return self._error(429, "Too many requests.",
+                               {"Retry-After": str(max(1, math.ceil(wait)))}), 0
+
+        def call():
             self.authenticate(request)
-            allowed, remaining, wait = self.limiter.take()
-            if not allowed:
-                return self._error(429, "Too many requests.",
-                                   {"Retry-After": str(max(1, math.ceil(wait)))})
-            with self.lock:
-                result = handler(request, **args)
-        except ApiError as exc:
-            return json_response(exc.body, exc.status, exc.headers)
-        status, headers = 200, {}
-        if isinstance(result, tuple):
-            result, status, *extra = result
-            headers = dict(extra[0]) if extra else {}
-        headers.update(self.rate_limit_headers(remaining))
-        return json_response(result, status, headers)
+            return handler(request, **args)
+        return self._answer(call), remaining
+
+    def _answer(self, call: Callable) -> Response:
+        """Run ``call`` under the lock and serialise its answer (or its ApiError) there."""
+        with self.lock:
+            try:
+                body, status, headers = split_answer(call())
+            except ApiError as exc:
+                body, status, headers = exc.body, exc.status, exc.headers
+            return json_response(body, status, headers)
 
     def _error(self, status: int, message: str, headers: dict | None = None) -> Response:
         return json_response(self.error_body(status, message), status, headers)
 
-    def _logged(self, request: Request, response: Response) -> Response:
-        self.request_log.append({"method": request.method, "path": request.path,
-                                 "status": response.status_code, "at": time.time()})
+    def _metered(self, request: Request, response: Response, remaining: int | None) -> Response:
+        """Add the rate-limit headers and log the request."""
+        if remaining is None:
+            remaining = self.limiter.remaining()
+        response.headers.update(self.rate_limit_headers(remaining))
+        with self.lock:
+            self.request_log.append({"method": request.method, "path": request.path,
+                                     "status": response.status_code, "at": time.time()})
         return response
 
 

@@ -26,13 +26,11 @@ from __future__ import annotations
 import uuid
 from urllib.parse import quote, unquote, urlsplit
 
-from werkzeug.exceptions import HTTPException
-
 from bng_magento.sandbox import magento_catalog as catalog
 from bng_magento.sandbox import magento_customers as customers
 from bng_magento.sandbox import magento_documents as documents
 from bng_magento.sandbox import magento_orders as orders
-from bng_magento.sandbox.core import ApiError, SandboxApp, WebhookEmitter, json_response
+from bng_magento.sandbox.core import MATCHED_RULE, ApiError, SandboxApp
 from bng_magento.sandbox.magento_auth import Credentials
 from bng_magento.sandbox.magento_search import parse, search
 from bng_magento.sandbox.magento_state import StoreView, World, utc_now
@@ -71,6 +69,7 @@ def _only(spec, allowed: set, where: str) -> dict:
 
 class MagentoSandbox(SandboxApp):
     system = "magento"
+    webhook_header_prefix = "X-Magento"
 
     def __init__(self, *, access_token="demo-access-token", consumer_key="demo-consumer-key",
                  consumer_secret="demo-consumer-secret", access_token_secret="demo-token-secret",
@@ -79,11 +78,9 @@ class MagentoSandbox(SandboxApp):
         self.credentials = Credentials(consumer_key, consumer_secret, access_token, access_token_secret,
                                        bearer_enabled)
         self.store_codes = tuple(store_codes)
-        self.webhook_secret = webhook_secret
         self.clock = utc_now
         self._acl: dict[tuple[str, str], str] = {}
-        super().__init__(rate_limit=rate_limit, burst=burst)
-        self.webhooks.configure(None, webhook_secret)
+        super().__init__(rate_limit=rate_limit, burst=burst, webhook_secret=webhook_secret)
         self._api_routes()
         self._hook_routes()
 
@@ -96,10 +93,6 @@ class MagentoSandbox(SandboxApp):
         self.credentials.bearer_enabled = value
 
     # -- SandboxApp hooks ---------------------------------------------------------------
-    def make_emitter(self) -> WebhookEmitter:
-        return WebhookEmitter("X-Magento-Event", "X-Magento-Delivery", "X-Magento-Timestamp",
-                              "X-Magento-Signature")
-
     def reset_state(self) -> None:
         self.world = World(self.store_codes, clock=lambda: self.clock())
         self.credentials.nonces.clear()
@@ -113,25 +106,17 @@ class MagentoSandbox(SandboxApp):
         return {"message": message}
 
     def authenticate(self, request) -> None:
-        """Route first (unknown route or store: 404), then the route's ACL resource."""
-        try:
-            rule, args = self.rules.bind_to_environ(request.environ).match(return_rule=True)
-        except HTTPException:
-            raise no_route() from None
+        """Routed already (an unknown route is 404); an unknown store is 404 too, then the
+        route's ACL resource decides."""
+        rule = request.environ[MATCHED_RULE]
         method = "GET" if request.method == "HEAD" else request.method
         resource = self._acl.get((rule.rule, method))
-        code = args.get("store_code", "default")
+        code = request.view_args.get("store_code", "default") if False else None
         if resource is None or code not in self.world.stores:
             raise no_route()
         request.environ["magento.store_code"] = code
         if resource != ANONYMOUS:
-            with self.lock:  # the nonce store is shared by all request threads
-                self.credentials.check(request, self._signed_url(request), resource)
-
-    def _set_webhooks(self, request):
-        spec = request.get_json(force=True, silent=True) or {}
-        self.webhooks.configure(spec.get("url"), spec.get("secret") or self.webhook_secret)
-        return {"ok": True}
+            self.credentials.check(request, self._signed_url(request), resource)
 
     # -- WSGI ---------------------------------------------------------------------------
     def __call__(self, environ, start_response):
@@ -148,12 +133,6 @@ class MagentoSandbox(SandboxApp):
                     .replace("%", "%25").replace("/", "%2F") for part in raw_path.split("/")]
         environ["PATH_INFO"] = "/".join(segments).encode("utf-8").decode("latin-1")
         return super().__call__(environ, start_response)
-
-    def dispatch(self, request):
-        try:
-            return super().dispatch(request)
-        except ApiError as exc:  # raised by a /_sandbox/ hook, which the base does not catch
-            return json_response(exc.body, exc.status, exc.headers)
 
     @staticmethod
     def _signed_url(request) -> str:
