@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from bng_magento.settings import Settings
 
@@ -28,6 +28,13 @@ ROUTES = {
     "bng.*": {"queue": "bng"},
     "batch.*": {"queue": "batch"},
 }
+
+
+def declared_queues() -> list[Queue]:
+    """Plain queues on the nameless exchange: a message goes straight to the list named
+    by its routing key, so publishing keeps working after Redis restarts empty (a named
+    exchange's binding table would be gone, and kombu would drop the message silently)."""
+    return [Queue(name, Exchange(""), routing_key=name) for name in QUEUES]
 
 
 def broker_options(settings: Settings) -> dict:
@@ -50,7 +57,7 @@ def create_app(settings: Settings) -> Celery:
     app.conf.update(
         task_serializer="json", accept_content=["json"], result_serializer="json",
         task_ignore_result=True, result_backend=None,
-        task_queues=[Queue(name) for name in QUEUES], task_default_queue="events",
+        task_queues=declared_queues(), task_default_queue="events",
         task_routes=ROUTES, task_create_missing_queues=False,
         task_acks_late=True, task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=settings.celery.worker_prefetch_multiplier,

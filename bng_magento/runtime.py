@@ -4,6 +4,7 @@ since a requests session is not meant to be shared between threads)."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -11,6 +12,7 @@ from functools import lru_cache
 import redis
 
 from bng_magento.clients.bng import BngClient
+from bng_magento.clients.oauth import RedisTokenStore, TokenStore
 from bng_magento.clients.magento import MagentoClient
 from bng_magento.clients.throttle import Throttle
 from bng_magento.mapping import MappingSet, load_mappings
@@ -28,31 +30,43 @@ class Runtime:
     magento: MagentoClient
 
 
+@dataclass(frozen=True)
+class _Shared:
+    store: Store
+    mappings: MappingSet
+    throttles: dict[str, Throttle]
+    bng_tokens: TokenStore | None
+
+
 @lru_cache(maxsize=4)
-def _shared(settings: Settings) -> tuple[Store, MappingSet, dict[str, Throttle]]:
-    return (Store(settings.database_url), load_mappings(settings.mappings_dir),
-            cluster_throttles(settings))
-
-
-def cluster_throttles(settings: Settings) -> dict[str, Throttle]:
-    """The Redis budgets when the broker is Redis; per-process ones otherwise."""
-    if settings.broker_url.startswith(("redis://", "rediss://")):
-        client = redis.Redis.from_url(settings.broker_url, socket_timeout=5,
-                                      socket_connect_timeout=5)
-        return {"magento": RedisThrottle(client, "magento", settings.magento.rate_limit),
-                "bng": RedisThrottle(client, "bng", settings.bng.rate_limit)}
-    return {"magento": LocalThrottle("magento", settings.magento.rate_limit),
-            "bng": LocalThrottle("bng", settings.bng.rate_limit)}
+def _shared(settings: Settings) -> _Shared:
+    """What every thread of the process shares; with a Redis broker, the rate budgets
+    and BNG's OAuth token are shared with every other process of the cluster too."""
+    store, mappings = Store(settings.database_url), load_mappings(settings.mappings_dir)
+    if not settings.broker_url.startswith(("redis://", "rediss://")):
+        return _Shared(store, mappings, {
+            "magento": LocalThrottle("magento", settings.magento.rate_limit),
+            "bng": LocalThrottle("bng", settings.bng.rate_limit)}, None)
+    client = redis.Redis.from_url(settings.broker_url, socket_timeout=5, socket_connect_timeout=5)
+    tokens = None
+    if settings.bng.auth_mode == "oauth2":
+        owner = hashlib.sha256(
+            f"{settings.bng.base_url}|{settings.bng.client_id.value}".encode()).hexdigest()[:16]
+        tokens = RedisTokenStore(client, f"bngm:bng-token:{owner}")
+    return _Shared(store, mappings, {
+        "magento": RedisThrottle(client, "magento", settings.magento.rate_limit),
+        "bng": RedisThrottle(client, "bng", settings.bng.rate_limit)}, tokens)
 
 
 def build_runtime(settings: Settings, *, bng_throttle: Throttle | None = None,
                   magento_throttle: Throttle | None = None) -> Runtime:
-    store, mappings, throttles = _shared(settings)
+    shared = _shared(settings)
     return Runtime(
-        settings=settings, store=store, mappings=mappings,
-        bng=BngClient(settings.bng, throttle=bng_throttle or throttles["bng"]),
+        settings=settings, store=shared.store, mappings=shared.mappings,
+        bng=BngClient(settings.bng, throttle=bng_throttle or shared.throttles["bng"],
+                      token_store=shared.bng_tokens),
         magento=MagentoClient(settings.magento,
-                              throttle=magento_throttle or throttles["magento"]),
+                              throttle=magento_throttle or shared.throttles["magento"]),
     )
 
 

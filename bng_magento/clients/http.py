@@ -58,7 +58,7 @@ def error_class(status: int, table: dict[int, type[IntegrationError]] = STATUS_T
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Retry-After as seconds from now: whole seconds or an HTTP-date; None if absent or unreadable."""
+    """Retry-After in seconds from now (sent as seconds or an HTTP-date); None if absent."""
     if value is None or not value.strip():
         return None
     value = value.strip()
@@ -158,8 +158,9 @@ class HttpClient:
         try:
             return response.json()
         except ValueError:
-            raise TransientError(f"answered HTTP {response.status_code} with a body that is not JSON",
-                                 system=self.system, status=response.status_code) from None
+            status = response.status_code
+            raise TransientError(f"answered HTTP {status} with a body that is not JSON",
+                                 system=self.system, status=status) from None
 
     def _clean(self, text: str) -> str:
         return scrub(str(text), self._secrets)

@@ -114,7 +114,8 @@ class MagentoClient(MagentoResources, HttpClient):
             answer = self.get(path, criteria.page(page).params(), store=store) or {}
             items = answer.get("items") or []
             yield from items
-            if not items or page * criteria.effective_page_size >= int(answer.get("total_count") or 0):
+            total = int(answer.get("total_count") or 0)
+            if not items or page * criteria.effective_page_size >= total:
                 return
             page += 1
 

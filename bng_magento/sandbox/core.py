@@ -50,7 +50,7 @@ from bng_magento.signing import sign
 
 log = logging.getLogger(__name__)
 
-MATCHED_RULE = "sandbox.rule"  # request.environ key: the werkzeug Rule the request matched
+ROUTE_MATCH = "sandbox.match"  # request.environ key: (werkzeug Rule, path arguments)
 
 
 class ApiError(Exception):
@@ -234,7 +234,7 @@ class SandboxApp:
         """Raise ApiError(401/403) unless the request carries valid credentials.
 
         Runs after routing and the rate limit, under ``self.lock``; the matched
-        werkzeug ``Rule`` is ``request.environ[MATCHED_RULE]``."""
+        ``(Rule, path arguments)`` are ``request.environ[ROUTE_MATCH]``."""
         raise NotImplementedError
 
     def error_body(self, status: int, message: str) -> dict:
@@ -305,7 +305,7 @@ class SandboxApp:
             return self._metered(request, self._error(405, "Method not allowed."), None)
         except HTTPException as exc:
             return self._metered(request, self._error(exc.code or 400, exc.description or ""), None)
-        request.environ[MATCHED_RULE] = rule
+        request.environ[ROUTE_MATCH] = (rule, args)
         handler, public = self.handlers[rule.endpoint]
         if public:
             return self._answer(lambda: handler(request, **args))

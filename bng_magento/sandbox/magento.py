@@ -30,7 +30,7 @@ from bng_magento.sandbox import magento_catalog as catalog
 from bng_magento.sandbox import magento_customers as customers
 from bng_magento.sandbox import magento_documents as documents
 from bng_magento.sandbox import magento_orders as orders
-from bng_magento.sandbox.core import MATCHED_RULE, ApiError, SandboxApp
+from bng_magento.sandbox.core import ROUTE_MATCH, ApiError, SandboxApp
 from bng_magento.sandbox.magento_auth import Credentials
 from bng_magento.sandbox.magento_search import parse, search
 from bng_magento.sandbox.magento_state import StoreView, World, utc_now
@@ -108,10 +108,10 @@ class MagentoSandbox(SandboxApp):
     def authenticate(self, request) -> None:
         """Routed already (an unknown route is 404); an unknown store is 404 too, then the
         route's ACL resource decides."""
-        rule = request.environ[MATCHED_RULE]
+        rule, args = request.environ[ROUTE_MATCH]
         method = "GET" if request.method == "HEAD" else request.method
         resource = self._acl.get((rule.rule, method))
-        code = request.view_args.get("store_code", "default") if False else None
+        code = args.get("store_code", "default")
         if resource is None or code not in self.world.stores:
             raise no_route()
         request.environ["magento.store_code"] = code
@@ -398,24 +398,23 @@ class MagentoSandbox(SandboxApp):
     def seed(self, request):
         spec = _only(request.get_json(force=True, silent=True) or {},
                      {"products", "customers", "stores", "sources"}, "seed")
-        with self.lock:
-            created = {"stores": [], "sources": [], "products": [], "customers": []}
-            for store in spec.get("stores") or []:
-                store = {"code": store} if isinstance(store, str) else _only(
-                    store, {"code", "name", "website_id"}, "store")
-                if store["code"] not in self.world.stores:
-                    self.world.add_store(store["code"], store.get("name") or store["code"],
-                                         website_id=int(store.get("website_id") or 1))
-                created["stores"].append(store["code"])
-            for source in spec.get("sources") or []:
-                self.world.sources.add(str(source))
-                created["sources"].append(str(source))
-            for product in spec.get("products") or []:
-                created["products"].append(self._seed_product(product))
-            for customer in spec.get("customers") or []:
-                data = self._hook_check(customer, customers.CUSTOMER, "customer")
-                record = customers.create(self.world, data, self.world.stores["default"], seed=True)
-                created["customers"].append({"id": record["id"], "email": record["email"]})
+        created = {"stores": [], "sources": [], "products": [], "customers": []}
+        for store in spec.get("stores") or []:
+            store = {"code": store} if isinstance(store, str) else _only(
+                store, {"code", "name", "website_id"}, "store")
+            if store["code"] not in self.world.stores:
+                self.world.add_store(store["code"], store.get("name") or store["code"],
+                                     website_id=int(store.get("website_id") or 1))
+            created["stores"].append(store["code"])
+        for source in spec.get("sources") or []:
+            self.world.sources.add(str(source))
+            created["sources"].append(str(source))
+        for product in spec.get("products") or []:
+            created["products"].append(self._seed_product(product))
+        for customer in spec.get("customers") or []:
+            data = self._hook_check(customer, customers.CUSTOMER, "customer")
+            record = customers.create(self.world, data, self.world.stores["default"], seed=True)
+            created["customers"].append({"id": record["id"], "email": record["email"]})
         return created
 
     def _seed_product(self, spec) -> dict:
@@ -446,16 +445,15 @@ class MagentoSandbox(SandboxApp):
                 _only(spec[part], allowed, part)
         for item in spec.get("items") or []:
             _only(item, ITEM_SPEC, "item")
-        with self.lock:
-            try:
-                order = orders.place(self.world, spec, "default")
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                raise _hook_error(f"Invalid order: {exc}") from None
-            self.world.orders[order["entity_id"]] = order
-            if (spec.get("payment") or {}).get("captured"):
-                documents.invoice(self.world, order, {"capture": True})
-            self._emit("sales_order_place_after", orders.thin(order))
-            return orders.render_order(order)
+        try:
+            order = orders.place(self.world, spec, "default")
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise _hook_error(f"Invalid order: {exc}") from None
+        self.world.orders[order["entity_id"]] = order
+        if (spec.get("payment") or {}).get("captured"):
+            documents.invoice(self.world, order, {"capture": True})
+        self._emit("sales_order_place_after", orders.thin(order))
+        return orders.render_order(order)
 
     def edit_customer(self, request, customer_id):
         """A save outside the API (storefront registration or account edit): creates the
@@ -463,52 +461,49 @@ class MagentoSandbox(SandboxApp):
         body = request.get_json(force=True, silent=True) or {}
         data = body.get("customer", body) if isinstance(body, dict) else body
         data = self._hook_check(data, customers.CUSTOMER, "customer")
-        with self.lock:
-            customer = self.world.customers.get(customer_id)
-            if customer is None:
-                customer = customers.create(self.world, {**data, "id": customer_id},
-                                            self.world.stores["default"], seed=True)
-            else:
-                customer = customers.update(self.world, customer, data)
-            self._emit("customer_save_after", customers.thin(customer))
-            return customers.render_customer(customer)
+        customer = self.world.customers.get(customer_id)
+        if customer is None:
+            customer = customers.create(self.world, {**data, "id": customer_id},
+                                        self.world.stores["default"], seed=True)
+        else:
+            customer = customers.update(self.world, customer, data)
+        self._emit("customer_save_after", customers.thin(customer))
+        return customers.render_customer(customer)
 
     def emit_event(self, request):
         spec = _only(request.get_json(force=True, silent=True) or {}, {"event", "value", "id"}, "emit")
-        with self.lock:
-            if spec.get("id") in self._bodies and spec.get("value") is None:
-                body = self._bodies[spec["id"]]
-                self.world.events.append(body)
-                self.webhooks.emit(body["event"], body, body["id"])
-                return {"id": body["id"], "body": body}
-            if not spec.get("event") or not isinstance(spec.get("value"), dict):
-                raise _hook_error("emit needs an event name and a value object, "
-                                  "or the id of an earlier event.")
-            body = self._emit(spec["event"], spec["value"], spec.get("id"))
+        if spec.get("id") in self._bodies and spec.get("value") is None:
+            body = self._bodies[spec["id"]]
+            self.world.events.append(body)
+            self.webhooks.emit(body["event"], body, body["id"])
             return {"id": body["id"], "body": body}
+        if not spec.get("event") or not isinstance(spec.get("value"), dict):
+            raise _hook_error("emit needs an event name and a value object, "
+                              "or the id of an earlier event.")
+        body = self._emit(spec["event"], spec["value"], spec.get("id"))
+        return {"id": body["id"], "body": body}
 
     def state(self, request):
         world = self.world
-        with self.lock:
-            rendered = {
-                "orders": [orders.render_order(o) for o in world.orders.values()],
-                "shipments": [documents.render_shipment(s) for s in world.shipments.values()],
-                "invoices": [documents.render_document(d) for d in world.invoices.values()],
-                "creditmemos": [documents.render_document(d) for d in world.creditmemos.values()],
-                "customers": [customers.render_customer(c) for c in world.customers.values()],
-                "products": [catalog.render_product(world, p) for p in world.products.values()],
-                "stock_items": [render(s) for s in world.stock_items.values()],
-                "source_items": [render(s) for s in world.source_items.values()],
-                "events": list(world.events),
-            }
-            rendered["order_comments"] = {str(o["entity_id"]): o["status_histories"]
-                                          for o in rendered["orders"]}
-            rendered["stores"] = [{"code": s.code, "store_id": s.store_id, "website_id": s.website_id,
-                                   "name": s.name} for s in world.stores.values()]
-            rendered["sources"] = sorted(world.sources)
-            rendered["counts"] = {key: len(value) for key, value in rendered.items()
-                                  if isinstance(value, list)}
-            return rendered
+        rendered = {
+            "orders": [orders.render_order(o) for o in world.orders.values()],
+            "shipments": [documents.render_shipment(s) for s in world.shipments.values()],
+            "invoices": [documents.render_document(d) for d in world.invoices.values()],
+            "creditmemos": [documents.render_document(d) for d in world.creditmemos.values()],
+            "customers": [customers.render_customer(c) for c in world.customers.values()],
+            "products": [catalog.render_product(world, p) for p in world.products.values()],
+            "stock_items": [render(s) for s in world.stock_items.values()],
+            "source_items": [render(s) for s in world.source_items.values()],
+            "events": list(world.events),
+        }
+        rendered["order_comments"] = {str(o["entity_id"]): o["status_histories"]
+                                      for o in rendered["orders"]}
+        rendered["stores"] = [{"code": s.code, "store_id": s.store_id, "website_id": s.website_id,
+                               "name": s.name} for s in world.stores.values()]
+        rendered["sources"] = sorted(world.sources)
+        rendered["counts"] = {key: len(value) for key, value in rendered.items()
+                              if isinstance(value, list)}
+        return rendered
 
 
 def build_app(**options) -> MagentoSandbox:
