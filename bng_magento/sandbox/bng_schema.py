@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bng_magento.sandbox.bng_fields import (
     Field, array, boolean, calendar_date, currency, email, enum, json_object, line_number, money,
-    nested, nonempty_text, quantity, read_only, text,
+    nested, nonempty_text, quantity, text,
 )
 
 PAYMENT_TERMS = ("PREPAID", "DUE_ON_RECEIPT", "NET15", "NET30", "NET60")
@@ -195,8 +195,3 @@ EMIT_HOOK_FIELDS = {
     "occurred_at": Field(text(pattern=r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z",
                               hint="must be a timestamp YYYY-MM-DDTHH:MM:SSZ")),
 }
-
-ORDER_READ_ONLY = read_only("SalesOrderID", "UpdatedAt")
-ORDER_FIXED = {**{name: "cannot be changed: only Status and Notes can"
-                  for name in SALES_ORDER_FIELDS if name not in SALES_ORDER_PATCH_FIELDS},
-               **ORDER_READ_ONLY}

@@ -154,9 +154,21 @@ def _ready(url: str) -> bool:
         return False
 
 
+def quiet(store, redis_client) -> bool:
+    """No event left unfinished and nothing queued or in flight on the broker."""
+    with store.session() as session:
+        busy = session.query(models.InboxEvent).filter(
+            models.InboxEvent.status.in_(("received", "enqueued"))).count()
+    queued = sum(redis_client.llen(name) for name in ("events", "magento", "bng", "batch"))
+    return busy == 0 and queued == 0 and redis_client.hlen("unacked") == 0
+
+
 @pytest.fixture
-def world(cluster, store):
-    """A clean world per test: empty sandboxes and state store, the same processes."""
+def world(cluster, store, redis_client):
+    """A clean world per test: empty sandboxes and state store, the same processes.
+    The previous test's chains are allowed to finish first, so none of its work
+    lands in this test's world."""
+    wait_until(lambda: quiet(store, redis_client), 60, message="the cluster to go quiet")
     for url in (cluster.magento_url, cluster.bng_url):
         requests.post(f"{url}/_sandbox/reset", timeout=10).raise_for_status()
     with store.session() as session:
