@@ -47,6 +47,8 @@ def broker_options(settings: Settings) -> dict:
                 "control_folder": str(folder / "control"),
                 "visibility_timeout": settings.celery.visibility_timeout}
     return {"visibility_timeout": settings.celery.visibility_timeout,
+            "unacked_restore_interval": settings.celery.unacked_restore_interval,
+            "unacked_restore_throttle": 1,
             "socket_timeout": 10, "socket_connect_timeout": 5,
             "health_check_interval": 25}
 
@@ -70,18 +72,20 @@ def create_app(settings: Settings) -> Celery:
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0.1,
                                    "interval_step": 0.2, "interval_max": 0.5},
         timezone="UTC", enable_utc=True,
-        beat_schedule=beat_schedule(),
+        beat_schedule=beat_schedule(settings),
     )
     return app
 
 
-def beat_schedule() -> dict:
-    """Catch-up polling and the inbox sweeper; each run is idempotent per window."""
+def beat_schedule(settings: Settings) -> dict:
+    """Catch-up polling and the inbox sweeper; each run is idempotent per window, and
+    expires rather than piling up while no worker consumes ``batch``."""
+    poll, sweep = settings.batch.poll_interval_seconds, settings.batch.sweep_interval_seconds
     return {
-        "poll-magento-orders": {"task": "batch.poll_magento_orders", "schedule": 60.0,
-                                "options": {"expires": 55}},
-        "sweep-inbox": {"task": "batch.sweep_inbox", "schedule": 60.0,
-                        "options": {"expires": 55}},
+        "poll-magento-orders": {"task": "batch.poll_magento_orders", "schedule": float(poll),
+                                "options": {"expires": poll * 0.9}},
+        "sweep-inbox": {"task": "batch.sweep_inbox", "schedule": float(sweep),
+                        "options": {"expires": sweep * 0.9}},
     }
 
 

@@ -2,12 +2,14 @@
 
     IntegrationError
     ├── TransientError        retry with backoff (network, 5xx)
-    │   └── RateLimited       retry after ``retry_after`` seconds (429)
+    │   ├── RateLimited       retry after ``retry_after`` seconds (429, or our budget is spent)
+    │   └── CircuitOpen       the system is down; wait ``retry_after`` without using up retries
     ├── PermanentError        dead letter at once, with the reason
     │   ├── ValidationFailed  the remote system rejected a field (400/422)
     │   ├── NotFound          no such record (404)
     │   ├── Conflict          a unique key exists (409); ``existing_id`` names it
-    │   └── MappingError      our own mapping could not produce a valid record
+    │   ├── MappingError      our own mapping could not produce a valid record
+    │   └── WorkerDied        the step's worker died repeatedly while running it
     ├── ConfigurationError    dead letter plus a line telling the operator what to fix (401/403)
     └── Skip                  nothing to do; recorded with its reason, never silent
 
@@ -60,6 +62,12 @@ class RateLimited(TransientError):
     kind = "rate_limited"
 
 
+class CircuitOpen(TransientError):
+    """Calls to a system are held back after repeated failures (an outage)."""
+
+    kind = "circuit_open"
+
+
 class PermanentError(IntegrationError):
     """Repeating the same request will fail the same way."""
 
@@ -86,6 +94,10 @@ class Conflict(PermanentError):
 
 class MappingError(PermanentError):
     kind = "mapping"
+
+
+class WorkerDied(PermanentError):
+    kind = "worker_lost"
 
 
 class ConfigurationError(IntegrationError):

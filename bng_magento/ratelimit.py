@@ -92,6 +92,9 @@ class RedisThrottle:
         except redis.RedisError:
             pass  # the 429 itself still makes this task retry after Retry-After
 
+    def record(self, healthy: bool) -> None:
+        return None
+
     def paused_for(self) -> float:
         """Seconds left in a 429 pause (0 when not paused)."""
         return max(0, self.client.pttl(self.keys[1])) / 1000
@@ -121,6 +124,9 @@ class LocalThrottle:
                         self._tat = tat + self.interval
                         return
             time.sleep(wait)
+
+    def record(self, healthy: bool) -> None:
+        return None
 
     def pause(self, seconds: float) -> None:
         with self._lock:

@@ -14,6 +14,8 @@ import redis
 from bng_magento.clients.bng import BngClient
 from bng_magento.clients.oauth import RedisTokenStore, TokenStore
 from bng_magento.clients.magento import MagentoClient
+from bng_magento.attempts import AttemptLedger
+from bng_magento.circuit import Guard, LocalCircuit, RedisCircuit
 from bng_magento.clients.throttle import Throttle
 from bng_magento.mapping import MappingSet, load_mappings
 from bng_magento.ratelimit import LocalThrottle, RedisThrottle
@@ -28,6 +30,7 @@ class Runtime:
     mappings: MappingSet
     bng: BngClient
     magento: MagentoClient
+    ledger: AttemptLedger
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class _Shared:
     mappings: MappingSet
     throttles: dict[str, Throttle]
     bng_tokens: TokenStore | None
+    ledger: AttemptLedger
 
 
 @lru_cache(maxsize=4)
@@ -43,10 +47,14 @@ def _shared(settings: Settings) -> _Shared:
     """What every thread of the process shares; with a Redis broker, the rate budgets
     and BNG's OAuth token are shared with every other process of the cluster too."""
     store, mappings = Store(settings.database_url), load_mappings(settings.mappings_dir)
+    circuit = settings.circuit
+    circuit_options = {"threshold": circuit.failure_threshold, "window": circuit.window_seconds,
+                       "open_seconds": circuit.open_seconds}
+    limits = {"magento": settings.magento.rate_limit, "bng": settings.bng.rate_limit}
     if not settings.broker_url.startswith(("redis://", "rediss://")):
         return _Shared(store, mappings, {
-            "magento": LocalThrottle("magento", settings.magento.rate_limit),
-            "bng": LocalThrottle("bng", settings.bng.rate_limit)}, None)
+            system: Guard(LocalThrottle(system, limit), LocalCircuit(system, **circuit_options))
+            for system, limit in limits.items()}, None, AttemptLedger(None))
     client = redis.Redis.from_url(settings.broker_url, socket_timeout=5, socket_connect_timeout=5)
     tokens = None
     if settings.bng.auth_mode == "oauth2":
@@ -54,8 +62,9 @@ def _shared(settings: Settings) -> _Shared:
             f"{settings.bng.base_url}|{settings.bng.client_id.value}".encode()).hexdigest()[:16]
         tokens = RedisTokenStore(client, f"bngm:bng-token:{owner}")
     return _Shared(store, mappings, {
-        "magento": RedisThrottle(client, "magento", settings.magento.rate_limit),
-        "bng": RedisThrottle(client, "bng", settings.bng.rate_limit)}, tokens)
+        system: Guard(RedisThrottle(client, system, limit),
+                      RedisCircuit(client, system, **circuit_options))
+        for system, limit in limits.items()}, tokens, AttemptLedger(client))
 
 
 def build_runtime(settings: Settings, *, bng_throttle: Throttle | None = None,
@@ -67,6 +76,7 @@ def build_runtime(settings: Settings, *, bng_throttle: Throttle | None = None,
                       token_store=shared.bng_tokens),
         magento=MagentoClient(settings.magento,
                               throttle=magento_throttle or shared.throttles["magento"]),
+        ledger=shared.ledger,
     )
 
 

@@ -98,6 +98,8 @@ class ReceiverSettings:
 @dataclass(frozen=True)
 class CelerySettings:
     visibility_timeout: int
+    unacked_restore_interval: int
+    max_worker_deaths: int
     worker_prefetch_multiplier: int
     soft_shutdown_timeout: float
 
@@ -110,8 +112,17 @@ class RetrySettings:
 
 
 @dataclass(frozen=True)
+class CircuitSettings:
+    failure_threshold: int
+    window_seconds: float
+    open_seconds: float
+
+
+@dataclass(frozen=True)
 class BatchSettings:
     sweep_after_seconds: int
+    sweep_interval_seconds: int
+    poll_interval_seconds: int
     poll_overlap_seconds: int
 
 
@@ -132,6 +143,7 @@ class Settings:
     receiver: ReceiverSettings
     celery: CelerySettings
     retry: RetrySettings
+    circuit: CircuitSettings
     batch: BatchSettings
     orders: OrderSettings
     config_dir: Path
@@ -326,8 +338,8 @@ def _build(env: str, raw: dict, environ: Mapping[str, str], directory: Path,
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingsError(f"timezone {timezone!r} is not a known IANA time zone") from None
-    receiver, celery, retry, batch, orders = (
-        _section(raw, k) for k in ("receiver", "celery", "retry", "batch", "orders"))
+    receiver, celery, retry, circuit, batch, orders = (
+        _section(raw, k) for k in ("receiver", "celery", "retry", "circuit", "batch", "orders"))
     terms = str(orders.get("default_payment_terms") or "")
     if terms not in ("PREPAID", "DUE_ON_RECEIPT", "NET15", "NET30", "NET60"):
         raise SettingsError(f"orders.default_payment_terms {terms!r} is not a BNG PaymentTerms value")
@@ -339,14 +351,22 @@ def _build(env: str, raw: dict, environ: Mapping[str, str], directory: Path,
             timestamp_tolerance_seconds=_number(receiver, "timestamp_tolerance_seconds", "receiver", int)),
         celery=CelerySettings(
             visibility_timeout=_number(celery, "visibility_timeout", "celery", int),
+            unacked_restore_interval=_number(celery, "unacked_restore_interval", "celery", int),
+            max_worker_deaths=_number(celery, "max_worker_deaths", "celery", int),
             worker_prefetch_multiplier=_number(celery, "worker_prefetch_multiplier", "celery", int),
             soft_shutdown_timeout=_number(celery, "soft_shutdown_timeout", "celery", float, -1)),
         retry=RetrySettings(
             max_retries=_number(retry, "max_retries", "retry", int, -1),
             base_delay_seconds=_number(retry, "base_delay_seconds", "retry"),
             max_delay_seconds=_number(retry, "max_delay_seconds", "retry")),
+        circuit=CircuitSettings(
+            failure_threshold=_number(circuit, "failure_threshold", "circuit", int),
+            window_seconds=_number(circuit, "window_seconds", "circuit"),
+            open_seconds=_number(circuit, "open_seconds", "circuit")),
         batch=BatchSettings(
             sweep_after_seconds=_number(batch, "sweep_after_seconds", "batch", int),
+            sweep_interval_seconds=_number(batch, "sweep_interval_seconds", "batch", int),
+            poll_interval_seconds=_number(batch, "poll_interval_seconds", "batch", int),
             poll_overlap_seconds=_number(batch, "poll_overlap_seconds", "batch", int, -1)),
         orders=OrderSettings(default_payment_terms=terms,
                              comment_template=str(orders.get("comment_template") or "")),

@@ -39,13 +39,14 @@ def record_dead_letter(sender=None, task_id=None, exception=None, args=None, kwa
     kind = exception.kind if isinstance(exception, IntegrationError) else "unexpected"
     message = f"{type(exception).__name__}: {exception}"
     try:
-        store = thread_runtime(settings).store
+        runtime = thread_runtime(settings)
+        store = runtime.store
         dead_letters.record(
             store, task_id=task_id, task_name=sender.name, flow=flow_of(sender.name),
             step=sender.name, system=sender.name.split(".")[0],
             business_key=kwargs.get("order_number"), args=list(args or []), kwargs=kwargs,
             error_kind=kind, error_message=scrub(message, SECRETS),
-            attempts=(sender.request.retries or 0) + 1)
+            attempts=max(1, runtime.ledger.failures(task_id)))
         if kwargs.get("inbox_id"):
             inbox.mark(store, kwargs["inbox_id"], "failed", scrub(message, SECRETS))
     except Exception:  # a broken store must not hide the original failure

@@ -118,13 +118,16 @@ class HttpClient:
         """Acquire the throttle, send with the timeout, translate transport failures."""
         self.throttle.acquire()
         try:
-            return self.session.request(method, url, timeout=self.timeout, **kwargs)
+            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
+            self.throttle.record(healthy=False)
             for kinds, cls, what in TRANSPORT_TABLE:
                 if isinstance(exc, kinds):
                     message = self._clean(f"{what} ({type(exc).__name__}: {exc})")
                     raise cls(message, system=self.system) from None
             raise  # unreachable: the last row matches every RequestException
+        self.throttle.record(healthy=response.status_code < 500)
+        return response
 
     def _check(self, response: requests.Response) -> None:
         """Return on 2xx; otherwise raise the error the status table names."""

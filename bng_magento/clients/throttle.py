@@ -16,6 +16,10 @@ class Throttle(Protocol):
     def pause(self, seconds: float) -> None:
         """The remote system answered 429: hold every caller back for ``seconds``."""
 
+    def record(self, healthy: bool) -> None:
+        """The system answered (``True``), or failed as an outage does (``False``:
+        network error or 5xx), so a circuit breaker can open or close."""
+
 
 class NoThrottle:
     """No limit: for tests and one-off CLI calls."""
@@ -24,4 +28,7 @@ class NoThrottle:
         return None
 
     def pause(self, seconds: float) -> None:
+        return None
+
+    def record(self, healthy: bool) -> None:
         return None

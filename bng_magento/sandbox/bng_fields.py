@@ -147,7 +147,6 @@ def boolean(value, path, issues) -> None:
         issues.append((path, "must be true or false"))
 
 
-
 def nested(schema: Mapping[str, Field]):
     def check(value, path, issues):
         check_object(value, schema, path, issues)

@@ -18,7 +18,7 @@ from bng_magento.sandbox.bng_fields import (
 from bng_magento.sandbox.bng_records import Records
 from bng_magento.sandbox.bng_resources import GL_ENTRIES, INVOICES, PAYMENTS
 from bng_magento.sandbox.bng_schema import GL_ACCOUNT_FIELDS, GL_ENTRY_FIELDS, PAYMENT_FIELDS
-from bng_magento.sandbox.bng_wire import Issues, conflict, validation_error
+from bng_magento.sandbox.bng_wire import Issues, conflict
 
 
 def gl_entry_issues(body: dict, account_exists) -> Issues:
@@ -68,14 +68,11 @@ def payment_issues(body: dict, find_invoice) -> Issues:
     return issues
 
 
-
 def create_payment(records: Records, body: dict) -> dict:
     """Apply a payment: the invoice's Balance drops and its Status follows."""
-    records.check_unique(PAYMENTS, body)
-    issues = payment_issues(body, records.tables["invoices"].get)
-    if issues:
-        raise validation_error(issues)
-    payment = records.insert(PAYMENTS, build_fields(PAYMENT_FIELDS, body))
+    invoices = records.tables["invoices"]
+    payment = records.insert_checked(PAYMENTS, PAYMENT_FIELDS, body,
+                                     lambda given: payment_issues(given, invoices.get))
     invoice = records.tables["invoices"][body["InvoiceID"]]
     balance = Decimal(invoice["Balance"]) - Decimal(body["Amount"])
     records.save(INVOICES, invoice["InvoiceID"],
@@ -84,11 +81,9 @@ def create_payment(records: Records, body: dict) -> dict:
 
 
 def create_gl_entry(records: Records, body: dict) -> dict:
-    records.check_unique(GL_ENTRIES, body)
-    issues = gl_entry_issues(body, records.tables["gl_accounts"].__contains__)
-    if issues:
-        raise validation_error(issues)
-    return records.insert(GL_ENTRIES, build_fields(GL_ENTRY_FIELDS, body))
+    accounts = records.tables["gl_accounts"]
+    return records.insert_checked(GL_ENTRIES, GL_ENTRY_FIELDS, body,
+                                  lambda given: gl_entry_issues(given, accounts.__contains__))
 
 
 def add_account(records: Records, item, path: str) -> dict:

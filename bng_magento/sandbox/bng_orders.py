@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bng_magento.money import ZERO, to_cents
 from bng_magento.sandbox.bng_fields import (
-    amount, build_fields, check_object, quantity_value, read_only, validate,
+    amount, check_object, quantity_value, read_only, validate,
 )
 from bng_magento.sandbox.bng_records import Records
 from bng_magento.sandbox.bng_resources import SALES_ORDERS
@@ -77,7 +77,6 @@ def grand_total_issues(body: dict) -> Issues:
     return []
 
 
-
 def sales_order_issues(body: dict, customer_exists, sku_exists) -> Issues:
     """Every problem with a new sales order; an unknown customer comes first."""
     issues: Issues = []
@@ -96,14 +95,11 @@ def sales_order_issues(body: dict, customer_exists, sku_exists) -> Issues:
     return issues + grand_total_issues(body)
 
 
-
 def create(records: Records, body: dict) -> dict:
-    records.check_unique(SALES_ORDERS, body)
-    issues = sales_order_issues(body, records.tables["customers"].__contains__,
-                                records.skus().__contains__)
-    if issues:
-        raise validation_error(issues)
-    return records.insert(SALES_ORDERS, build_fields(SALES_ORDER_FIELDS, body))
+    customers, skus = records.tables["customers"], records.skus()
+    return records.insert_checked(
+        SALES_ORDERS, SALES_ORDER_FIELDS, body,
+        lambda order: sales_order_issues(order, customers.__contains__, skus.__contains__))
 
 
 def patch(records: Records, order_id: str, body: dict) -> dict:

@@ -13,9 +13,9 @@ import copy
 import re
 import time
 import uuid
-from typing import Callable
+from typing import Callable, Mapping
 
-from bng_magento.sandbox.bng_fields import at, build_fields, read_only, validate
+from bng_magento.sandbox.bng_fields import Field, at, build_fields, read_only, validate
 from bng_magento.sandbox.bng_resources import ALL_RESOURCES, Resource, format_timestamp
 from bng_magento.sandbox.bng_schema import DEFAULT_CHART
 from bng_magento.sandbox.bng_wire import Issues, conflict, not_found, validation_error
@@ -107,6 +107,16 @@ class Records:
         merged["UpdatedAt"] = self.stamp()
         table[key] = merged
         return merged, True
+
+    def insert_checked(self, resource: Resource, schema: Mapping[str, Field], body: dict,
+                       issues_of: Callable[[dict], Issues]) -> dict:
+        """409 for a unique clash, then 422 for what ``issues_of(body)`` finds, then store
+        the ``schema``'s fields (for records with rules beyond their schema)."""
+        self.check_unique(resource, body)
+        issues = issues_of(body)
+        if issues:
+            raise validation_error(issues)
+        return self.insert(resource, build_fields(schema, body))
 
     def create(self, resource: Resource, body: dict, *, record_id: str | None = None,
                path: str = "", extra: Issues = ()) -> dict:

@@ -169,7 +169,6 @@ def parse_query(args, resource: Resource) -> tuple[int, int, list]:
     return page, page_size, predicates
 
 
-
 def list_page(table: dict, resource: Resource, args) -> dict:
     """One page of ``table`` as a list answer, filtered by the query ``args``."""
     page, page_size, predicates = parse_query(args, resource)

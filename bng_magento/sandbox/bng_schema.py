@@ -63,7 +63,6 @@ ADDRESS_FIELDS = {
 }
 
 
-
 address = nested(ADDRESS_FIELDS)
 
 # -- schemas ------------------------------------------------------------------------------
@@ -188,6 +187,7 @@ INVOICE_HOOK_FIELDS = {
     "Amount": Field(money),
     "InvoiceDate": Field(calendar_date),
 }
+ORDER_STATUS_HOOK_FIELDS = {"Status": Field(enum(ORDER_STATUSES), required=True)}
 EMIT_HOOK_FIELDS = {
     "type": Field(nonempty_text, required=True),
     "data": Field(json_object, required=True),

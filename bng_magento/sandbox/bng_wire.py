@@ -8,7 +8,6 @@ sent as ``application/json``: anything else is 400, JSON that is not an object
 
 from __future__ import annotations
 
-import hmac
 import json
 
 from werkzeug.wrappers import Request
@@ -48,11 +47,6 @@ def unauthorized(message: str) -> ApiError:
 def not_found(id_field: str, record_id: str) -> ApiError:
     return api_error(404, f"No record {record_id}.",
                      [{"field": id_field, "issue": f"{record_id} does not exist"}])
-
-
-def equal_secret(given: str | None, expected: str) -> bool:
-    """Constant-time comparison of a presented secret."""
-    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
 def _reject_constant(name: str):

@@ -200,9 +200,11 @@ class WebhookEmitter:
 
 
 class SandboxApp:
-    """Base WSGI app. Subclasses add rules with ``route`` and implement ``authenticate``,
-    ``error_body`` and ``reset_state``; ``rate_limit_headers`` and ``make_emitter``
-    have defaults (no headers; webhooks signed with ``webhook_header_prefix`` headers)."""
+    """Base WSGI app. Subclasses add their rules with ``route`` in ``add_routes`` and
+    implement ``authenticate``, ``error_body`` and ``reset_state``; ``rate_limit_headers``
+    and ``make_emitter`` have defaults (no headers; webhooks signed with
+    ``webhook_header_prefix`` headers). ``reset_state`` and ``add_routes`` run inside
+    ``__init__``, so a subclass sets what they need before calling it."""
 
     system = "sandbox"
     webhook_header_prefix = "X-Sandbox"
@@ -220,6 +222,7 @@ class SandboxApp:
         self.webhooks.configure(None, webhook_secret)
         self._control_routes()
         self.reset_state()
+        self.add_routes()
 
     # -- to implement -----------------------------------------------------------------
     def make_emitter(self) -> WebhookEmitter:
@@ -229,6 +232,9 @@ class SandboxApp:
 
     def reset_state(self) -> None:
         raise NotImplementedError
+
+    def add_routes(self) -> None:
+        """Add the system's API and ``/_sandbox/`` hook rules with ``route``."""
 
     def authenticate(self, request: Request) -> None:
         """Raise ApiError(401/403) unless the request carries valid credentials.
@@ -244,7 +250,8 @@ class SandboxApp:
         return {}
 
     # -- routing ----------------------------------------------------------------------
-    def route(self, path: str, methods: list[str], handler: Callable, *, public: bool = False) -> None:
+    def route(self, path: str, methods: list[str], handler: Callable, *,
+              public: bool = False) -> None:
         """Answer ``methods`` on ``path`` with ``handler(request, **path_args)``; a public
         handler skips faults, rate limit, credentials and the request log."""
         name = getattr(handler, "__name__", None) or getattr(handler, "func", handler).__name__

@@ -81,8 +81,6 @@ class MagentoSandbox(SandboxApp):
         self.clock = utc_now
         self._acl: dict[tuple[str, str], str] = {}
         super().__init__(rate_limit=rate_limit, burst=burst, webhook_secret=webhook_secret)
-        self._api_routes()
-        self._hook_routes()
 
     @property
     def bearer_enabled(self) -> bool:
@@ -139,6 +137,10 @@ class MagentoSandbox(SandboxApp):
         return f"{request.scheme}://{request.host}{request.environ['magento.raw_path']}"
 
     # -- routing ------------------------------------------------------------------------
+    def add_routes(self) -> None:
+        self._api_routes()
+        self._hook_routes()
+
     def _api(self, path: str, methods: list[str], handler, resource: str) -> None:
         def endpoint(request, store_code="default", **args):
             return handler(request, **args)

@@ -41,6 +41,9 @@ class SpyThrottle:
     def pause(self, seconds: float) -> None:
         self.events.append(("pause", seconds))
 
+    def record(self, healthy: bool) -> None:
+        self.events.append(("record", healthy))
+
 
 def bng_client(events: list | None = None) -> BngClient:
     settings = BngSettings(base_url=BNG_URL, timeout_seconds=5, page_size=100,
@@ -122,7 +125,7 @@ def test_a_429_carries_retry_after_and_pauses_the_throttle_for_that_long(rsps, s
     with pytest.raises(RateLimited) as caught:
         call(make(events))
     assert caught.value.retry_after == 7
-    assert events == ["acquire", ("pause", 7)]
+    assert events == ["acquire", ("record", True), ("pause", 7)]
 
 
 @pytest.mark.parametrize("system", SYSTEMS)
@@ -154,7 +157,7 @@ def test_a_503_with_retry_after_is_transient_and_keeps_the_hint_without_pausing(
     with pytest.raises(TransientError) as caught:
         call(make(events))
     assert caught.value.retry_after == 12
-    assert events == ["acquire"]
+    assert events == ["acquire", ("record", False)]  # an outage-like answer, no pause
 
 
 @pytest.mark.parametrize("system", SYSTEMS)
@@ -307,4 +310,4 @@ def test_the_throttle_is_acquired_before_every_request(rsps, system):
     client = make(events)
     call(client)
     call(client)
-    assert events == ["acquire", "request", "acquire", "request"]
+    assert events == ["acquire", "request", ("record", True)] * 2
