@@ -7,6 +7,12 @@ checked before validation (a repeated create is 409, never 422), only 2xx
 answers are kept for ``Idempotency-Key`` replays, and every list is paged and
 ordered by ``UpdatedAt`` then id.
 
+This module routes requests; the rules live beside it: ``bng_wire`` (error bodies,
+reading JSON), ``bng_fields`` and ``bng_schema`` (field rules, request schemas),
+``bng_resources`` (resources, list queries), ``bng_records`` (tables, ids, stamps,
+events), ``bng_auth``, ``bng_idempotency``, ``bng_orders``, ``bng_ledger``
+(payments, GL), ``bng_fulfilment`` (inventory, shipments, invoices), ``bng_seed``.
+
 Besides the base control surface (see ``core``), these hooks need no credentials:
 
     POST /_sandbox/seed              {"products", "inventory", "customers", "gl_accounts",
@@ -97,12 +103,16 @@ class BngSandbox(SandboxApp):
                  webhook_secret: str | None = None, token_ttl: int = 3600,
                  rate_limit: float | None = None, burst: int | None = None):
         self.clock: Callable[[], float] = time.time
-        now = lambda: self.clock()  # noqa: E731 -- tests replace self.clock
-        self.auth = Authority(client_id, client_secret, api_key, token_ttl, now)  # outlives reset
-        self.idempotency = IdempotencyStore(now)
+        # issued tokens outlive /_sandbox/reset
+        self.auth = Authority(client_id, client_secret, api_key, token_ttl, self.now)
+        self.idempotency = IdempotencyStore(self.now)
         super().__init__(rate_limit=rate_limit, burst=burst, webhook_secret=webhook_secret)
 
-    # -- what tests and the state hook read ------------------------------------------------
+    def now(self) -> float:
+        """``clock()``, looked up at each call so that tests may replace ``clock``."""
+        return self.clock()
+
+    # -- what tests and the state hook read ---------------------------------------------
     @property
     def tables(self) -> dict[str, dict]:
         return self.records.tables
@@ -117,7 +127,7 @@ class BngSandbox(SandboxApp):
 
     # -- SandboxApp ---------------------------------------------------------------------
     def reset_state(self) -> None:
-        self.records = Records(self.idempotency.clock, self.webhooks)
+        self.records = Records(self.now, self.webhooks)
         self.idempotency.clear()
         self.auth.issued = 0
 
