@@ -2,24 +2,17 @@
 
 A plan is a list of step names, each with the same small keyword arguments:
 business keys only, never the payload. ``tasks.events`` turns it into a chain.
+Flow modules register a planner per (source, event type) with ``@planner``;
+``FLOW_STEPS`` lists every flow's steps in order, so a replay can continue a
+flow from any step.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from bng_magento.runtime import Runtime
-from bng_magento.store import records
-
-ORDER_PLACED_STEPS = ("magento.fetch_order", "bng.ensure_customer",
-                     "bng.create_sales_order", "magento.comment_order")
-
-ORDER_EVENTS = ("sales_order_place_after", "sales_order_save_after")
-
-#: Every flow's steps in order, so a replay can continue a flow from any step.
-FLOW_STEPS = {"order_to_cash": ORDER_PLACED_STEPS}
-
-FINISH_STEP = "events.finish"
 
 
 @dataclass(frozen=True)
@@ -30,27 +23,45 @@ class Plan:
     reason: str = ""
 
 
+Planner = Callable[[Runtime, dict], Plan]
+PLANNERS: dict[tuple[str, str], Planner] = {}
+FLOW_STEPS: dict[str, tuple[str, ...]] = {}
+
+
+def planner(source: str, *event_types: str) -> Callable[[Planner], Planner]:
+    """Register ``func(rt, body) -> Plan`` for events of ``source`` with these types."""
+    def register(func: Planner) -> Planner:
+        for event_type in event_types:
+            PLANNERS[(source, event_type)] = func
+        return func
+    return register
+
+
+def flow(name: str, *steps: str) -> tuple[str, ...]:
+    """Declare a flow's steps (a chain), for planners and replays."""
+    FLOW_STEPS[name] = tuple(steps)
+    return FLOW_STEPS[name]
+
+
 def plan_for(rt: Runtime, source: str, event_type: str, body: dict) -> Plan:
-    if source == "magento" and event_type in ORDER_EVENTS:
-        value = body["data"]["value"]
-        number = str(value["increment_id"])
-        kwargs = {"entity_id": int(value["entity_id"]), "order_number": number}
-        linked = records.find_xref(rt.store, "sales_order", number)
-        if linked:
-            return Plan("order_to_cash", (), kwargs,
-                        f"order {number} is already BNG sales order {linked.bng_id}")
-        return Plan("order_to_cash", ORDER_PLACED_STEPS, kwargs)
-    return Plan(None, (), {}, f"no flow handles {source} event {event_type} yet")
+    handler = PLANNERS.get((source, event_type))
+    if handler is None:
+        return Plan(None, (), {}, f"no flow handles {source} event {event_type} yet")
+    return handler(rt, body)
 
 
 def flow_of(step: str) -> str | None:
-    return next((flow for flow, steps in FLOW_STEPS.items() if step in steps), None)
+    return next((name for name, steps in FLOW_STEPS.items() if step in steps), None)
 
 
 def remaining_steps(step: str) -> tuple[str, ...]:
     """The step and every later step of its flow (just the step when it is not a flow link)."""
-    flow = flow_of(step)
-    if flow is None:
+    name = flow_of(step)
+    if name is None:
         return (step,)
-    steps = FLOW_STEPS[flow]
+    steps = FLOW_STEPS[name]
     return steps[steps.index(step):]
+
+
+# The flows' planners register themselves on import.
+from bng_magento.flows import order_plans  # noqa: E402,F401
