@@ -17,6 +17,7 @@ from bng_magento.clients.magento import MagentoClient
 from bng_magento.attempts import AttemptLedger
 from bng_magento.circuit import Guard, LocalCircuit, RedisCircuit
 from bng_magento.clients.throttle import Throttle
+from bng_magento.locks import StepLocks
 from bng_magento.mapping import MappingSet, load_mappings
 from bng_magento.ratelimit import LocalThrottle, RedisThrottle
 from bng_magento.settings import Settings
@@ -31,6 +32,7 @@ class Runtime:
     bng: BngClient
     magento: MagentoClient
     ledger: AttemptLedger
+    locks: StepLocks
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class _Shared:
     throttles: dict[str, Throttle]
     bng_tokens: TokenStore | None
     ledger: AttemptLedger
+    locks: StepLocks
 
 
 @lru_cache(maxsize=4)
@@ -54,7 +57,7 @@ def _shared(settings: Settings) -> _Shared:
     if not settings.broker_url.startswith(("redis://", "rediss://")):
         return _Shared(store, mappings, {
             system: Guard(LocalThrottle(system, limit), LocalCircuit(system, **circuit_options))
-            for system, limit in limits.items()}, None, AttemptLedger(None))
+            for system, limit in limits.items()}, None, AttemptLedger(None), StepLocks(None))
     client = redis.Redis.from_url(settings.broker_url, socket_timeout=5, socket_connect_timeout=5)
     tokens = None
     if settings.bng.auth_mode == "oauth2":
@@ -64,7 +67,7 @@ def _shared(settings: Settings) -> _Shared:
     return _Shared(store, mappings, {
         system: Guard(RedisThrottle(client, system, limit),
                       RedisCircuit(client, system, **circuit_options))
-        for system, limit in limits.items()}, tokens, AttemptLedger(client))
+        for system, limit in limits.items()}, tokens, AttemptLedger(client), StepLocks(client))
 
 
 def build_runtime(settings: Settings, *, bng_throttle: Throttle | None = None,
@@ -76,7 +79,7 @@ def build_runtime(settings: Settings, *, bng_throttle: Throttle | None = None,
                       token_store=shared.bng_tokens),
         magento=MagentoClient(settings.magento,
                               throttle=magento_throttle or shared.throttles["magento"]),
-        ledger=shared.ledger,
+        ledger=shared.ledger, locks=shared.locks,
     )
 
 

@@ -130,6 +130,17 @@ class BatchSettings:
 class OrderSettings:
     default_payment_terms: str
     comment_template: str
+    notify_customer_on_shipment: bool
+    create_magento_invoice: bool
+    offline_payment_methods: tuple[str, ...]
+    receivables_account: str
+    refunds_account: str
+    clearing_accounts: tuple[tuple[str, str], ...]  # (payment method, account); hashable
+
+    def clearing_account(self, method: str) -> str:
+        """The GL account a payment method's money sits in until it is settled."""
+        accounts = dict(self.clearing_accounts)
+        return accounts.get(method) or accounts["default"]
 
 
 @dataclass(frozen=True)
@@ -325,6 +336,24 @@ def _bng(raw: dict, environ: Mapping[str, str]) -> BngSettings:
         client_secret=client_secret, api_key=api_key)
 
 
+def _orders(orders: dict, terms: str) -> OrderSettings:
+    clearing = orders.get("clearing_accounts") or {}
+    if not isinstance(clearing, dict) or "default" not in clearing:
+        raise SettingsError("orders.clearing_accounts must map payment methods to GL accounts "
+                            "and name a default")
+    for key in ("receivables_account", "refunds_account"):
+        if not orders.get(key):
+            raise SettingsError(f"orders.{key} is not set")
+    return OrderSettings(
+        default_payment_terms=terms, comment_template=str(orders.get("comment_template") or ""),
+        notify_customer_on_shipment=bool(orders.get("notify_customer_on_shipment", True)),
+        create_magento_invoice=bool(orders.get("create_magento_invoice", False)),
+        offline_payment_methods=tuple(orders.get("offline_payment_methods") or ()),
+        receivables_account=str(orders["receivables_account"]),
+        refunds_account=str(orders["refunds_account"]),
+        clearing_accounts=tuple(sorted((str(k), str(v)) for k, v in clearing.items())))
+
+
 def _build(env: str, raw: dict, environ: Mapping[str, str], directory: Path,
            mappings: Path) -> Settings:
     broker_url = str(raw.get("broker_url") or "").strip()
@@ -368,6 +397,5 @@ def _build(env: str, raw: dict, environ: Mapping[str, str], directory: Path,
             sweep_interval_seconds=_number(batch, "sweep_interval_seconds", "batch", int),
             poll_interval_seconds=_number(batch, "poll_interval_seconds", "batch", int),
             poll_overlap_seconds=_number(batch, "poll_overlap_seconds", "batch", int, -1)),
-        orders=OrderSettings(default_payment_terms=terms,
-                             comment_template=str(orders.get("comment_template") or "")),
+        orders=_orders(orders, terms),
         config_dir=directory, mappings_dir=mappings)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from celery import Task
 
 from bng_magento.errors import CircuitOpen, RateLimited, Skip, TransientError, WorkerDied
+from bng_magento.flows.dispatch import business_key
 from bng_magento.retry import retry_delay
 from bng_magento.runtime import Runtime, thread_runtime
 from bng_magento.store import records
@@ -45,7 +46,7 @@ class IntegrationTask(Task):
             return self.run(*args, **kwargs)
         except Skip as skip:
             records.audit(self.runtime.store, system=self.system, action=self.name,
-                          outcome="skipped", business_key=_business_key(kwargs), detail=str(skip))
+                          outcome="skipped", business_key=business_key(kwargs), detail=str(skip))
             return None
         except (CircuitOpen, RateLimited) as waiting:
             failures = 0
@@ -76,9 +77,3 @@ class IntegrationTask(Task):
                            maximum=settings.retry.max_delay_seconds,
                            ceiling=settings.celery.visibility_timeout / 2)
 
-
-def _business_key(kwargs: dict) -> str | None:
-    for name in ("order_number", "sku", "customer_key", "business_key"):
-        if kwargs.get(name):
-            return str(kwargs[name])
-    return None

@@ -14,7 +14,7 @@ from billiard.exceptions import WorkerLostError
 from celery.signals import task_failure, worker_process_init
 
 from bng_magento.errors import IntegrationError
-from bng_magento.flows.dispatch import flow_of
+from bng_magento.flows.dispatch import business_key, flow_of
 from bng_magento.runtime import thread_runtime
 from bng_magento.scrub import scrub, secret_values
 from bng_magento.store import dead_letters, inbox
@@ -44,7 +44,7 @@ def record_dead_letter(sender=None, task_id=None, exception=None, args=None, kwa
         dead_letters.record(
             store, task_id=task_id, task_name=sender.name, flow=flow_of(sender.name),
             step=sender.name, system=sender.name.split(".")[0],
-            business_key=kwargs.get("order_number"), args=list(args or []), kwargs=kwargs,
+            business_key=business_key(kwargs), args=list(args or []), kwargs=kwargs,
             error_kind=kind, error_message=scrub(message, SECRETS),
             attempts=max(1, runtime.ledger.failures(task_id)))
         if kwargs.get("inbox_id"):

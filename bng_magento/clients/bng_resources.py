@@ -93,6 +93,9 @@ class BngResources:
     def find_payments(self, **filters) -> list[dict]:
         return list(self.iter_pages(PAYMENTS, filters))
 
+    def get_payment(self, payment_id: str) -> dict:
+        return self.get(one(PAYMENTS, payment_id))
+
     def create_gl_entry(self, body: dict, idempotency_key: str) -> dict:
         return self.post(GL_ENTRIES, body, idempotency_key=idempotency_key)
 

@@ -2,9 +2,9 @@
 
 A plan is a list of step names, each with the same small keyword arguments:
 business keys only, never the payload. ``tasks.events`` turns it into a chain.
-Flow modules register a planner per (source, event type) with ``@planner``;
-``FLOW_STEPS`` lists every flow's steps in order, so a replay can continue a
-flow from any step.
+Flow modules register a planner per (source, event type) with ``@planner`` and
+declare their chains with ``chain``, so that a replay can continue a chain from
+any step and a dead letter can name its flow.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ class Plan:
 
 Planner = Callable[[Runtime, dict], Plan]
 PLANNERS: dict[tuple[str, str], Planner] = {}
-FLOW_STEPS: dict[str, tuple[str, ...]] = {}
+#: chain name -> (flow, steps in order)
+CHAINS: dict[str, tuple[str, tuple[str, ...]]] = {}
 
 
 def planner(source: str, *event_types: str) -> Callable[[Planner], Planner]:
@@ -37,10 +38,32 @@ def planner(source: str, *event_types: str) -> Callable[[Planner], Planner]:
     return register
 
 
-def flow(name: str, *steps: str) -> tuple[str, ...]:
-    """Declare a flow's steps (a chain), for planners and replays."""
-    FLOW_STEPS[name] = tuple(steps)
-    return FLOW_STEPS[name]
+def chain(flow: str, name: str, *steps: str) -> tuple[str, ...]:
+    """Declare one chain of a flow; a step belongs to exactly one chain."""
+    for step in steps:
+        owner = _chain_of(step)
+        if owner is not None and owner != name:
+            raise ValueError(f"step {step} is already in chain {owner}")
+    CHAINS[name] = (flow, tuple(steps))
+    return CHAINS[name][1]
+
+
+def _chain_of(step: str) -> str | None:
+    return next((name for name, (_, steps) in CHAINS.items() if step in steps), None)
+
+
+#: The kwargs that name a step's business record, most specific first.
+BUSINESS_KEYS = ("order_number", "sku", "customer_key", "creditmemo_id", "shipment_id",
+                 "invoice_id", "business_key")
+
+
+def business_key(kwargs: dict) -> str | None:
+    """What an operator searches for (order number, SKU, …), never personal data."""
+    for name in BUSINESS_KEYS:
+        if kwargs.get(name):
+            value = str(kwargs[name])
+            return value if name in ("order_number", "sku", "business_key") else f"{name}:{value}"
+    return None
 
 
 def plan_for(rt: Runtime, source: str, event_type: str, body: dict) -> Plan:
@@ -51,15 +74,16 @@ def plan_for(rt: Runtime, source: str, event_type: str, body: dict) -> Plan:
 
 
 def flow_of(step: str) -> str | None:
-    return next((name for name, steps in FLOW_STEPS.items() if step in steps), None)
+    name = _chain_of(step)
+    return None if name is None else CHAINS[name][0]
 
 
 def remaining_steps(step: str) -> tuple[str, ...]:
-    """The step and every later step of its flow (just the step when it is not a flow link)."""
-    name = flow_of(step)
+    """The step and every later step of its chain (just the step when it is in none)."""
+    name = _chain_of(step)
     if name is None:
         return (step,)
-    steps = FLOW_STEPS[name]
+    steps = CHAINS[name][1]
     return steps[steps.index(step):]
 
 

@@ -121,3 +121,10 @@ def test_settings_errors_are_one_line():
     with pytest.raises(SettingsError) as caught:
         load_settings(env(BNG_WEBHOOK_SECRET=None))
     assert "\n" not in str(caught.value)
+
+
+def test_settings_are_hashable_so_processes_can_cache_what_they_build_from_them():
+    settings = load_settings(env())
+    assert hash(settings) == hash(load_settings(env()))
+    assert settings.orders.clearing_account("braintree") == "1151"
+    assert settings.orders.clearing_account("some_new_gateway") == "1150"
