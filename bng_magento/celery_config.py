@@ -22,6 +22,9 @@ from bng_magento.settings import Settings
 
 QUEUES = ("events", "magento", "bng", "batch")
 
+#: Catch-up pollers run by beat (``bng_magento.flows.polling.POLLERS``).
+POLLED = ("magento.orders", "magento.creditmemos", "bng.shipments", "bng.invoices")
+
 ROUTES = {
     "events.*": {"queue": "events"},
     "magento.*": {"queue": "magento"},
@@ -81,12 +84,12 @@ def beat_schedule(settings: Settings) -> dict:
     """Catch-up polling and the inbox sweeper; each run is idempotent per window, and
     expires rather than piling up while no worker consumes ``batch``."""
     poll, sweep = settings.batch.poll_interval_seconds, settings.batch.sweep_interval_seconds
-    return {
-        "poll-magento-orders": {"task": "batch.poll_magento_orders", "schedule": float(poll),
-                                "options": {"expires": poll * 0.9}},
-        "sweep-inbox": {"task": "batch.sweep_inbox", "schedule": float(sweep),
-                        "options": {"expires": sweep * 0.9}},
-    }
+    schedule = {f"poll-{name.replace('.', '-')}": {
+        "task": "batch.poll", "args": [name], "schedule": float(poll),
+        "options": {"expires": poll * 0.9}} for name in POLLED}
+    schedule["sweep-inbox"] = {"task": "batch.sweep_inbox", "schedule": float(sweep),
+                               "options": {"expires": sweep * 0.9}}
+    return schedule
 
 
 def send_chain(app: Celery, steps: tuple[str, ...], kwargs: dict, inbox_id: int | None = None,

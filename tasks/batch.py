@@ -1,14 +1,15 @@
 """Beat jobs on the ``batch`` queue."""
 
-from bng_magento.flows.polling import poll_magento_orders
+from bng_magento.flows.polling import poll
 from bng_magento.store import inbox
 from tasks.base import IntegrationTask
 from tasks.worker_app import app, settings
 
 
-@app.task(name="batch.poll_magento_orders", base=IntegrationTask, bind=True)
-def poll_orders(self):
-    for inbox_id in poll_magento_orders(self.runtime):
+@app.task(name="batch.poll", base=IntegrationTask, bind=True)
+def poll_changes(self, name: str):
+    """Catch-up polling of one source (see ``bng_magento.flows.polling.POLLERS``)."""
+    for inbox_id in poll(self.runtime, name):
         app.send_task("events.process", args=[inbox_id])
         inbox.mark_enqueued(self.runtime.store, inbox_id)
 

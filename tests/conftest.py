@@ -41,6 +41,11 @@ TEST_ENV = {
     "BNGM_RETRY__BASE_DELAY_SECONDS": "0.5",
     "BNGM_RETRY__MAX_DELAY_SECONDS": "4",
     "BNGM_BATCH__SWEEP_AFTER_SECONDS": "20",
+    # The sandboxes are local: budgets well above the dev defaults keep the suite quick.
+    "BNGM_MAGENTO__RATE_LIMIT__PER_SECOND": "60",
+    "BNGM_MAGENTO__RATE_LIMIT__BURST": "10",
+    "BNGM_BNG__RATE_LIMIT__PER_SECOND": "60",
+    "BNGM_BNG__RATE_LIMIT__BURST": "10",
 }
 for _name in ("BNG_API_KEY", "MAGENTO_CONSUMER_KEY", "MAGENTO_CONSUMER_SECRET",
               "MAGENTO_ACCESS_TOKEN_SECRET"):
