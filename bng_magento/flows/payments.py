@@ -30,6 +30,9 @@ def apply_payment(rt: Runtime, invoice_id: str, order_number: str) -> str:
     if method in rt.settings.orders.offline_payment_methods:
         raise Skip(f"order {order_number} is paid by {method} (offline): finance records "
                    f"the payment in BNG when the money arrives")
+    if not (order.get("payment") or {}).get("last_trans_id"):
+        raise PermanentError(f"order {order_number} ({method}) has no TransactionID: a payment "
+                             f"cannot be reconciled against invoice {invoice_id} without one")
     context = {"invoice_id": invoice_id, "payment_date": merchant_today(rt)}
     body = rt.mappings["magento_payment_to_bng_payment"].apply(order, context)
     if to_decimal(body["Amount"]) <= 0:

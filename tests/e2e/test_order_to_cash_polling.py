@@ -82,3 +82,71 @@ def _cursors():
 
     with Store(TEST_ENV["DATABASE_URL"]).session() as session:
         return session.query(SyncCursor).all()
+
+
+def open_dead_letters() -> list:
+    from bng_magento.store import dead_letters
+    from bng_magento.store.db import Store
+
+    return dead_letters.list_open(Store(TEST_ENV["DATABASE_URL"]))
+
+
+def test_a_customer_bng_refuses_is_a_dead_letter_naming_the_field(shop):
+    long_street = ["x" * 100, "y" * 100, "z" * 100]
+    order = shop.place_order({
+        "customer": {"email": "long@example.com", "firstname": "Lo", "lastname": "Ng"},
+        "items": [{"sku": "MUG-001", "qty": 1}], "shipping_amount": 5.0,
+        "billing_address": {**ADDRESS, "street": long_street}, "shipping_address": ADDRESS,
+        "payment": {"method": "checkmo"}})
+    letter = wait_until(open_dead_letters, 30, message="the dead letter")[0]
+    assert letter.step == "bng.ensure_customer" and letter.business_key == order["increment_id"]
+    assert letter.error_kind == "mapping"
+    assert "BillingAddress: street has 302 characters; BNG allows 255" in letter.error_message
+    assert shop.sales_orders(ExternalReference=order["increment_id"]) == []
+
+
+def test_a_shipment_for_an_unknown_order_is_retried_then_a_dead_letter(shop):
+    shop.bng_hook("emit", {"type": "shipment_created", "data": {
+        "ShipmentID": "SH999999", "SalesOrderID": "SO999999", "ExternalReference": "999999999",
+        "ShipDate": "2026-11-27", "Carrier": "ups", "Service": "ground",
+        "TrackingNumber": "1Z000", "Lines": [{"LineNo": 1, "SKU": "MUG-001", "Quantity": 1}],
+        "UpdatedAt": "2026-11-27T10:00:00Z"}})
+    letter = wait_until(open_dead_letters, 90, interval=1, message="the dead letter")[0]
+    assert letter.step == "magento.create_shipment" and letter.business_key == "999999999"
+    assert "order 999999999 has not reached BNG" in letter.error_message
+    assert letter.attempts > 1  # retried first: the order might have been on its way
+
+
+def test_a_captured_payment_without_transaction_id_is_a_dead_letter_and_nothing_is_posted(shop):
+    order = shop.place_order({
+        "customer": {"email": "notxn@example.com", "firstname": "No", "lastname": "Txn"},
+        "items": [{"sku": "MUG-001", "qty": 1}], "shipping_amount": 5.0,
+        "billing_address": ADDRESS, "shipping_address": ADDRESS,
+        "payment": {"method": "purchaseorder"}})  # see TEST_ENV: no transaction id
+    so_id = shop.wait_for_sales_order(order["increment_id"])["SalesOrderID"]
+    invoice = shop.bng_hook("invoices", {"SalesOrderID": so_id})
+    letter = wait_until(open_dead_letters, 30, message="the dead letter")[0]
+    assert letter.step == "bng.apply_payment" and "TransactionID" in letter.error_message
+    assert shop.bng_get("payments", InvoiceID=invoice["InvoiceID"])["data"] == []
+    assert gl_entries(shop, f"MAGENTO-PAY-{invoice['InvoiceID']}") == []
+
+
+def test_rate_limits_on_both_sides_are_retried_not_dead_lettered(shop):
+    for url in (shop.magento_url, shop.bng_url):
+        requests.post(f"{url}/_sandbox/faults", timeout=5, json={"fail_next": [
+            {"status": 429, "retry_after": 1}, {"status": 429, "retry_after": 1}]}).raise_for_status()
+    order = shop.place_order({
+        "customer": {"email": "busy@example.com", "firstname": "Bu", "lastname": "Sy"},
+        "items": [{"sku": "MUG-001", "qty": 1}], "shipping_amount": 5.0,
+        "billing_address": ADDRESS, "shipping_address": ADDRESS, "payment": {"method": "checkmo"}})
+
+    def reached():  # read through the unfaulted /_sandbox/ surface
+        state = requests.get(f"{shop.bng_url}/_sandbox/state", timeout=5).json()
+        return [so for so in state["records"]["sales_orders"]
+                if so["ExternalReference"] == order["increment_id"]]
+
+    wait_until(reached, 45, message="the sales order despite 429s")
+    statuses = [r["status"] for url in (shop.magento_url, shop.bng_url)
+                for r in requests.get(f"{url}/_sandbox/requests", timeout=5).json()["requests"]]
+    assert statuses.count(429) == 4
+    assert open_dead_letters() == []
