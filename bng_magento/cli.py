@@ -7,6 +7,7 @@
     bng-magento db upgrade                    migrate the state store
     bng-magento check                         validate settings and mappings
     bng-magento dlq list|show|replay|discard  work the dead-letter queue
+    bng-magento order NUMBER                  where is this order? (its history)
     bng-magento demo [--orders N] [--exit-when-done]
 """
 
@@ -16,7 +17,7 @@ import argparse
 import os
 import sys
 
-from bng_magento import cli_dlq
+from bng_magento import cli_dlq, cli_order
 
 QUEUES = "events,magento,bng,batch"
 
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("check", help="validate settings and mappings, then exit")
 
     cli_dlq.add_parser(commands)
+    cli_order.add_parser(commands)
 
     demo = commands.add_parser("demo", help="run everything on this machine and place orders")
     demo.add_argument("--orders", type=int, default=5)
@@ -129,7 +131,7 @@ def _dlq(args) -> int:
     return cli_dlq.run(args)
 
 
-COMMANDS = {"dlq": _dlq, "receiver": _receiver, "worker": _worker, "beat": _beat, "sandbox": _sandbox,
+COMMANDS = {"dlq": _dlq, "order": cli_order.run, "receiver": _receiver, "worker": _worker, "beat": _beat, "sandbox": _sandbox,
             "db": _db, "check": _check, "demo": _demo}
 
 

@@ -55,14 +55,14 @@ def ensure_customer(rt: Runtime, entity_id: int) -> str:
     context = {"default_payment_terms": rt.settings.orders.default_payment_terms,
                "timezone": rt.settings.timezone}
     body = rt.mappings["magento_order_to_bng_customer"].apply(order, context, mode="create")
-    customer_id = _find_bng_customer(rt, body)
+    customer_id = _find_bng_customer(rt, body, order["increment_id"])
     if customer_id is None:
         try:
             created = rt.bng.create_customer(
                 body, idempotency_key=idempotency_key("customer", key, body))
             customer_id = created["CustomerID"]
             records.audit(rt.store, system="bng", action="create_customer", outcome="created",
-                          business_key=customer_id)
+                          business_key=order["increment_id"], detail=customer_id)
         except Conflict as conflict:
             # Another worker created the same customer (same e-mail) a moment ago.
             if not conflict.existing_id:
@@ -71,7 +71,7 @@ def ensure_customer(rt: Runtime, entity_id: int) -> str:
     return records.link(rt.store, "customer", key, customer_id).bng_id
 
 
-def _find_bng_customer(rt: Runtime, body: dict) -> str | None:
+def _find_bng_customer(rt: Runtime, body: dict, number: str) -> str | None:
     external_id = body.get("ExternalID")
     if external_id:
         found = rt.bng.find_customers(ExternalID=external_id)
@@ -86,7 +86,7 @@ def _find_bng_customer(rt: Runtime, body: dict) -> str | None:
         # link it to the Magento account instead of creating a duplicate.
         rt.bng.update_customer(customer["CustomerID"], {"ExternalID": external_id})
         records.audit(rt.store, system="bng", action="link_customer", outcome="updated",
-                      business_key=customer["CustomerID"])
+                      business_key=number, detail=customer["CustomerID"])
     return customer["CustomerID"]
 
 
@@ -128,12 +128,13 @@ def comment_on_order(rt: Runtime, entity_id: int) -> None:
     if linked is None:
         raise NotFound(f"order {number} has no BNG sales order yet", system="store")
     comment = rt.settings.orders.comment_template.format(sales_order_id=linked.bng_id)
-    current = rt.magento.get_order(entity_id)
-    already = any(comment == (entry.get("comment") or "")
-                  for entry in current.get("status_histories") or [])
-    if not already:
-        # Magento nulls the status of a comment sent without one, so send the current one.
-        rt.magento.add_order_comment(entity_id, comment, status=current.get("status"))
-        records.audit(rt.store, system="magento", action="comment_order", outcome="created",
-                      business_key=number, detail=linked.bng_id)
-    records.mark_step_done(rt.store, FLOW, number, "comment", linked.bng_id)
+    with rt.locks.hold(f"order:{number}"):
+        current = rt.magento.get_order(entity_id)
+        already = any(comment == (entry.get("comment") or "")
+                      for entry in current.get("status_histories") or [])
+        if not already:
+            # Magento nulls the status of a comment sent without one: send the current one.
+            rt.magento.add_order_comment(entity_id, comment, status=current.get("status"))
+            records.audit(rt.store, system="magento", action="comment_order", outcome="created",
+                          business_key=number, detail=linked.bng_id)
+        records.mark_step_done(rt.store, FLOW, number, "comment", linked.bng_id)

@@ -68,11 +68,11 @@ POLLERS: dict[str, Poller] = {
     "bng.shipments": Poller(
         "bng", "shipment_created", BNG_FORMAT, _bng_list("shipments"),
         lambda r: r["ShipmentID"], lambda r: r.get("UpdatedAt") or "", lambda r: dict(r),
-        lambda r: f"ShipmentID:{r['ShipmentID']}"),
+        lambda r: f"order:{r.get('ExternalReference') or r['SalesOrderID']}"),
     "bng.invoices": Poller(
         "bng", "invoice_created", BNG_FORMAT, _bng_list("invoices"),
         lambda r: r["InvoiceID"], lambda r: r.get("UpdatedAt") or "", lambda r: dict(r),
-        lambda r: f"InvoiceID:{r['InvoiceID']}"),
+        lambda r: f"order:{r.get('ExternalReference') or r['SalesOrderID']}"),
 }
 
 

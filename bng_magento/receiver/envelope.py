@@ -134,5 +134,10 @@ def parse_bng(body, headers: dict) -> Event:
     _require_header(headers, "X-BNG-Event", body["type"])
     _require_header(headers, "X-BNG-Delivery", body["id"])
     keys = BNG_EVENTS[body["type"]]
-    _require_keys(body["data"], keys, "data")
-    return Event("bng", body["id"], body["type"], f"{keys[0]}:{body['data'][keys[0]]}", body)
+    data = body["data"]
+    _require_keys(data, keys, "data")
+    # Records of a Magento order carry its number: key them by it, so that an
+    # operator finds every event of "order 000000123" in one place.
+    key = (f"order:{data['ExternalReference']}" if data.get("ExternalReference")
+           else f"{keys[0]}:{data[keys[0]]}")
+    return Event("bng", body["id"], body["type"], key, body)

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import json
+import subprocess
+import sys
+
 import pytest
 import requests
 
@@ -77,6 +81,20 @@ def test_two_partial_shipments_an_invoice_a_payment_and_a_gl_entry(shop):
     assert_balanced(entries[0])
     assert {line["Account"] for line in entries[0]["Lines"]} == {"1151", "1100"}
     assert magento_order(shop, order["entity_id"])["state"] == "complete"
+
+    # The operator's view of the same order, in one command.
+    answer = subprocess.run([sys.executable, "-m", "bng_magento.cli", "order",
+                             order["increment_id"], "--json"], capture_output=True, text=True,
+                            timeout=60)
+    history = json.loads(answer.stdout)
+    assert history["sales_order_id"] == so_id
+    writes = [e["what"] for e in history["timeline"] if e["kind"] == "write"]
+    for action in ("bng create_customer", "bng create_sales_order", "magento comment_order",
+                   "magento create_shipment", "bng apply_payment", "bng post_payment_entry"):
+        assert action in writes
+    assert writes.count("magento create_shipment") == 2
+    events = [e["what"] for e in history["timeline"] if e["kind"] == "event"]
+    assert "bng invoice_created" in events and events.count("bng shipment_created") == 2
 
 
 def test_bng_webhooks_delivered_twice_and_out_of_order_post_everything_once(shop):
