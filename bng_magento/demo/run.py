@@ -22,6 +22,7 @@ from rich.table import Table
 
 from bng_magento.demo.broker import choose_broker, free_port
 from bng_magento.demo.catalog import CUSTOMER, PRODUCTS, order_specs
+from bng_magento.demo.ledger import BngReader, ship_and_invoice, wait_until_posted
 from bng_magento.sandbox.core import ServerThread
 from bng_magento.sandbox.serve import build_sandbox
 
@@ -112,12 +113,21 @@ def run_demo(*, orders: int, exit_when_done: bool, timeout: float) -> int:
         console.print(f"[bold]receiver:[/] {receiver_url}  (logs in {work})")
         customer_id = _seed(magento_server.url, bng_server.url)
         placed = _place_orders(magento_server.url, orders, customer_id)
-        reached = _wait_for_orders(bng_server.url, placed, cluster, timeout)
+        reader = BngReader(bng_server.url, CREDENTIALS["BNG_CLIENT_ID"],
+                           CREDENTIALS["BNG_CLIENT_SECRET"])
+        reached = _wait_for_orders(reader, placed, cluster, timeout)
         _report(placed, reached)
-        line = f"demo: {len(reached)}/{len(placed)} orders reached BNG"
+        console.print("BNG's warehouse ships and its billing invoices every order …")
+        work = ship_and_invoice(bng_server.url, reached,
+                                {order["number"]: order["entity_id"] for order in placed})
+        wait_until_posted(reader, magento_server.url, work, timeout, cluster.check_alive)
+        _report_ledger(work)
+        posted = sum(1 for job in work if job.posted_seconds is not None)
+        line = (f"demo: {len(reached)}/{len(placed)} orders reached BNG, "
+                f"{posted}/{len(placed)} paid and posted")
         console.print(line, markup=False)
         if exit_when_done:
-            return 0 if len(reached) == len(placed) else 1
+            return 0 if len(reached) == posted == len(placed) else 1
         console.print("running; Ctrl-C stops everything")
         while True:
             cluster.check_alive()
@@ -173,17 +183,13 @@ def _place_orders(magento_url: str, count: int, customer_id: int) -> list[dict]:
         response.raise_for_status()
         order = response.json()
         placed.append({"label": label, "number": order["increment_id"],
+                       "entity_id": order["entity_id"],
                        "grand_total": order["grand_total"], "started": started})
     return placed
 
 
-def _wait_for_orders(bng_url: str, placed: list[dict], cluster: Cluster,
+def _wait_for_orders(reader: BngReader, placed: list[dict], cluster: Cluster,
                      timeout: float) -> dict[str, dict]:
-    session = requests.Session()
-    token = session.post(f"{bng_url}/oauth/token", timeout=10, data={
-        "grant_type": "client_credentials", "client_id": CREDENTIALS["BNG_CLIENT_ID"],
-        "client_secret": CREDENTIALS["BNG_CLIENT_SECRET"]}).json()["access_token"]
-    session.headers["Authorization"] = f"Bearer {token}"
     reached: dict[str, dict] = {}
     deadline = time.monotonic() + timeout
     while len(reached) < len(placed) and time.monotonic() < deadline:
@@ -191,8 +197,7 @@ def _wait_for_orders(bng_url: str, placed: list[dict], cluster: Cluster,
         for order in placed:
             if order["number"] in reached:
                 continue
-            found = session.get(f"{bng_url}/api/v1/sales-orders", timeout=10,
-                                params={"ExternalReference": order["number"]}).json()["data"]
+            found = reader.list("sales-orders", ExternalReference=order["number"])
             if found:
                 reached[order["number"]] = {**found[0],
                                             "seconds": time.monotonic() - order["started"]}
@@ -213,4 +218,24 @@ def _report(placed: list[dict], reached: dict[str, dict]) -> None:
         table.add_row(order["number"], order["label"], found["SalesOrderID"], found["CustomerID"],
                       str(len(found["Lines"])), found["GrandTotal"], str(found["Status"]),
                       f"{found['seconds']:.1f}")
+    console.print(table)
+
+
+def _report_ledger(work: list) -> None:
+    table = Table(title="Shipments, payments and general-ledger entries")
+    for column in ("order", "shipment → Magento tracking", "invoice → paid and posted",
+                   "GL entry", "debit", "credit", "amount"):
+        table.add_column(column)
+    for job in work:
+        tracking = ("no shipment (virtual)" if job.shipped_at is None else
+                    f"{job.tracking_seconds:.1f} s" if job.tracking_seconds is not None
+                    else "[red]not yet[/]")
+        if not job.entries:
+            table.add_row(job.number, tracking, "[red]not posted[/]", "", "", "", "")
+            continue
+        entry = job.entries[0]
+        debit = next(line for line in entry["Lines"] if line["Debit"] != "0.00")
+        credit = next(line for line in entry["Lines"] if line["Credit"] != "0.00")
+        table.add_row(job.number, tracking, f"{job.posted_seconds:.1f} s", entry["EntryID"],
+                      debit["Account"], credit["Account"], debit["Debit"])
     console.print(table)

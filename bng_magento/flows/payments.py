@@ -43,7 +43,7 @@ def apply_payment(rt: Runtime, invoice_id: str, order_number: str) -> str:
                              f"invoice {invoice_id}'s balance {invoice['Balance']}")
     existing = rt.bng.find_payments(TransactionID=body["TransactionID"])
     if existing:
-        payment_id = existing[0]["PaymentID"]
+        payment_id = _same_invoice(existing[0], invoice_id, body["TransactionID"])
     else:
         try:
             payment_id = rt.bng.create_payment(
@@ -53,8 +53,18 @@ def apply_payment(rt: Runtime, invoice_id: str, order_number: str) -> str:
         except Conflict as conflict:
             if not conflict.existing_id:
                 raise
-            payment_id = conflict.existing_id
+            payment_id = _same_invoice(rt.bng.get_payment(conflict.existing_id), invoice_id,
+                                       body["TransactionID"])
     return records.link(rt.store, "payment", invoice_id, payment_id).bng_id
+
+
+def _same_invoice(payment: dict, invoice_id: str, transaction_id: str) -> str:
+    """An existing payment with our transaction id is ours only if it paid this invoice."""
+    if payment["InvoiceID"] != invoice_id:
+        raise PermanentError(f"transaction {transaction_id} is already applied to invoice "
+                             f"{payment['InvoiceID']} (payment {payment['PaymentID']}); "
+                             f"one capture cannot pay invoice {invoice_id} too")
+    return payment["PaymentID"]
 
 
 def post_payment_entry(rt: Runtime, invoice_id: str, order_number: str) -> str:
