@@ -8,6 +8,7 @@
     bng-magento check                         validate settings and mappings
     bng-magento dlq list|show|replay|discard  work the dead-letter queue
     bng-magento order NUMBER                  where is this order? (its history)
+    bng-magento status [--json]               the cluster on one screen
     bng-magento demo [--orders N] [--exit-when-done]
 """
 
@@ -17,7 +18,7 @@ import argparse
 import os
 import sys
 
-from bng_magento import cli_dlq, cli_order
+from bng_magento import cli_dlq, cli_order, cli_status
 
 QUEUES = "events,magento,bng,batch"
 
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_dlq.add_parser(commands)
     cli_order.add_parser(commands)
+    cli_status.add_parser(commands)
 
     demo = commands.add_parser("demo", help="run everything on this machine and place orders")
     demo.add_argument("--orders", type=int, default=5)
@@ -131,7 +133,7 @@ def _dlq(args) -> int:
     return cli_dlq.run(args)
 
 
-COMMANDS = {"dlq": _dlq, "order": cli_order.run, "receiver": _receiver, "worker": _worker, "beat": _beat, "sandbox": _sandbox,
+COMMANDS = {"dlq": _dlq, "order": cli_order.run, "status": cli_status.run, "receiver": _receiver, "worker": _worker, "beat": _beat, "sandbox": _sandbox,
             "db": _db, "check": _check, "demo": _demo}
 
 

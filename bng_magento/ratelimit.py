@@ -99,6 +99,14 @@ class RedisThrottle:
         """Seconds left in a 429 pause (0 when not paused)."""
         return max(0, self.client.pttl(self.keys[1])) / 1000
 
+    def headroom(self) -> float:
+        """Requests that could go out right now (0 to ``burst``), by Redis's clock."""
+        seconds, micros = self.client.time()
+        now = seconds * 1000 + micros / 1000
+        tat = float(self.client.get(self.keys[0]) or 0)
+        backlog = max(0.0, tat - now) / self.interval_ms
+        return max(0.0, self.burst - backlog)
+
 
 class LocalThrottle:
     """The same budget inside one process, for the serverless demo broker."""
