@@ -48,4 +48,9 @@ class AttemptLedger:
         return self._add(f"runs:{task_id}", 1)
 
     def ended(self, task_id: str) -> None:
-        self._add(f"runs:{task_id}", -1)
+        """Count a run ending. Best effort: when Redis is unreachable the run has ended
+        all the same, and failing here would turn a finished step into a failed one."""
+        try:
+            self._add(f"runs:{task_id}", -1)
+        except redis.RedisError:
+            pass

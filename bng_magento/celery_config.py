@@ -23,7 +23,8 @@ from bng_magento.settings import Settings
 QUEUES = ("events", "magento", "bng", "batch")
 
 #: Catch-up pollers run by beat (``bng_magento.flows.polling.POLLERS``).
-POLLED = ("magento.orders", "magento.creditmemos", "bng.shipments", "bng.invoices")
+POLLED = ("magento.orders", "magento.creditmemos", "bng.shipments", "bng.invoices",
+          "magento.customers", "bng.customers")
 
 ROUTES = {
     "events.*": {"queue": "events"},
@@ -76,6 +77,8 @@ def create_app(settings: Settings) -> Celery:
                                    "interval_step": 0.2, "interval_max": 0.5},
         timezone="UTC", enable_utc=True,
         beat_schedule=beat_schedule(settings),
+        beat_scheduler="bng_magento.beat_lock:LockedScheduler",
+        beat_max_loop_interval=10,
     )
     return app
 
@@ -89,6 +92,33 @@ def beat_schedule(settings: Settings) -> dict:
         "options": {"expires": poll * 0.9}} for name in POLLED}
     schedule["sweep-inbox"] = {"task": "batch.sweep_inbox", "schedule": float(sweep),
                                "options": {"expires": sweep * 0.9}}
+    schedule.update(sync_schedule(settings))
+    return schedule
+
+
+def sync_schedule(settings: Settings) -> dict:
+    """Inventory and catalog jobs: the nightly full reconciliation (a cron in config),
+    catch-up polls of BNG inventory and products, and the stock-push sweeper."""
+    from celery.schedules import crontab
+
+    inventory, sweep = settings.inventory, settings.batch.sweep_interval_seconds
+    minute, hour, day, month, weekday = inventory.reconcile_cron.split()
+    schedule = {
+        "reconcile-inventory": {"task": "batch.reconcile_inventory",
+                                "schedule": crontab(minute=minute, hour=hour, day_of_month=day,
+                                                    month_of_year=month, day_of_week=weekday),
+                                "options": {"expires": 3600}},
+        "poll-bng-inventory": {"task": "batch.poll_bng_inventory",
+                               "schedule": float(inventory.poll_interval_seconds),
+                               "options": {"expires": inventory.poll_interval_seconds * 0.9}},
+        "sweep-stock": {"task": "batch.sweep_stock", "schedule": float(sweep),
+                        "options": {"expires": sweep * 0.9}},
+    }
+    poll = settings.catalog.poll_interval_seconds
+    if poll > 0:
+        schedule["poll-bng-products"] = {"task": "batch.poll", "args": ["bng.products"],
+                                         "schedule": float(poll),
+                                         "options": {"expires": poll * 0.9}}
     return schedule
 
 

@@ -7,8 +7,12 @@
     bng-magento db upgrade                    migrate the state store
     bng-magento check                         validate settings and mappings
     bng-magento dlq list|show|replay|discard  work the dead-letter queue
+    bng-magento sync inventory [--full]       push pending stock now, or reconcile it all
+    bng-magento bench inventory [--skus N]    stock changes through the whole path, measured
     bng-magento order NUMBER                  where is this order? (its history)
     bng-magento status [--json]               the cluster on one screen
+    bng-magento mappings check|suggest        validate mappings on samples; draft a new one
+    bng-magento holds list|show|release|reject  records held as anomalies
     bng-magento demo [--orders N] [--exit-when-done]
 """
 
@@ -18,7 +22,8 @@ import argparse
 import os
 import sys
 
-from bng_magento import cli_dlq, cli_order, cli_status
+from bng_magento import bench, cli_dlq, cli_order, cli_status, cli_sync
+from bng_magento import cli_holds, cli_mappings
 
 QUEUES = "events,magento,bng,batch"
 
@@ -55,8 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("check", help="validate settings and mappings, then exit")
 
     cli_dlq.add_parser(commands)
+    cli_sync.add_parser(commands)
+    bench.add_parser(commands)
     cli_order.add_parser(commands)
     cli_status.add_parser(commands)
+    cli_mappings.add_parser(commands)
+    cli_holds.add_parser(commands)
 
     demo = commands.add_parser("demo", help="run everything on this machine and place orders")
     demo.add_argument("--orders", type=int, default=5)
@@ -135,6 +144,8 @@ def _dlq(args) -> int:
 
 COMMANDS = {"dlq": _dlq, "order": cli_order.run, "status": cli_status.run, "receiver": _receiver, "worker": _worker, "beat": _beat, "sandbox": _sandbox,
             "db": _db, "check": _check, "demo": _demo}
+COMMANDS.update({"sync": cli_sync.run, "bench": bench.run})
+COMMANDS.update({"mappings": cli_mappings.run, "holds": cli_holds.run})
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
     │   └── WorkerDied        the step's worker died repeatedly while running it
     ├── ConfigurationError    dead letter plus a line telling the operator what to fix (401/403)
     └── Skip                  nothing to do; recorded with its reason, never silent
+        └── Held              an anomaly held for review: the flow stops here, not a failure
 
 Library exceptions (requests, SQLAlchemy, YAML) are translated into these at
 the boundary of the module that calls the library.
@@ -110,3 +111,15 @@ class Skip(IntegrationError):
     """The step has nothing to do; the reason is recorded."""
 
     kind = "skip"
+
+
+class Held(Skip):
+    """The record is far outside this merchant's history (or an operator rejected it): the
+    step and the rest of its flow stop, without failing and without a dead letter, until
+    ``bng-magento holds release`` runs them again. ``hold_id`` is the ``holds`` row."""
+
+    kind = "held"
+
+    def __init__(self, message: str, *, hold_id: int, **kwargs):
+        super().__init__(message, **kwargs)
+        self.hold_id = hold_id

@@ -17,6 +17,7 @@ values ``MAGENTO_CONSUMER_KEY``/``MAGENTO_CONSUMER_SECRET``/
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -144,6 +145,93 @@ class OrderSettings:
 
 
 @dataclass(frozen=True)
+class InventorySettings:
+    """How BNG stock becomes Magento salable quantity (``inventory:`` in config)."""
+
+    mode: str = "msi"                               # msi (source items) | legacy (stock items)
+    quantity_field: str = "QuantityAvailable"       # or QuantityOnHand
+    #: (Magento source code, the BNG warehouses whose quantities add up into it)
+    sources: tuple[tuple[str, tuple[str, ...]], ...] = (("default", ("MAIN",)),)
+    batch_size: int = 20
+    settle_seconds: float = 0.5
+    batch_wait_seconds: float = 1.0
+    max_delay_seconds: float = 10.0
+    push_lanes: int = 2
+    lookup_batch_size: int = 100
+    known_sku_seconds: int = 86400
+    unknown_sku_seconds: int = 300
+    reconcile_cron: str = "30 2 * * *"
+    poll_interval_seconds: int = 300
+
+    def source_of(self, warehouse: str) -> str | None:
+        """The Magento source a BNG warehouse feeds (None: it feeds none)."""
+        return next((code for code, houses in self.sources if warehouse in houses), None)
+
+    @property
+    def warehouses(self) -> tuple[str, ...]:
+        return tuple(house for _, houses in self.sources for house in houses)
+
+
+@dataclass(frozen=True)
+class CatalogSettings:
+    """How BNG products become Magento products (``catalog:`` in config)."""
+
+    store_code: str = "all"                         # "all" is the global scope
+    enable_new_products: bool = False
+    website_ids: tuple[int, ...] = (1,)
+    poll_interval_seconds: int = 300                # 0: no catch-up polling
+
+
+#: Customer fields both systems hold, and who wins when both changed one since the last sync.
+CUSTOMER_FIELDS = ("Email", "FirstName", "LastName", "CompanyName", "Phone", "BillingAddress",
+                   "ShippingAddress", "Segment")
+#: Fields only BNG holds: set on create from the defaults, never written from Magento.
+BNG_ONLY_CUSTOMER_FIELDS = ("PaymentTerms", "CreditLimit")
+CUSTOMER_OWNERS = ("magento", "bng", "newest")
+PAYMENT_TERMS = ("PREPAID", "DUE_ON_RECEIPT", "NET15", "NET30", "NET60")
+
+
+@dataclass(frozen=True)
+class CustomerSettings:
+    """Customer sync both ways (``customers:`` in config); ``owners`` are the conflict rules."""
+
+    default_payment_terms: str = "PREPAID"
+    default_credit_limit: str = "0.00"
+    website_id: int = 1
+    owners: tuple[tuple[str, str], ...] = (
+        ("Email", "magento"), ("FirstName", "magento"), ("LastName", "magento"),
+        ("CompanyName", "newest"), ("Phone", "newest"), ("BillingAddress", "newest"),
+        ("ShippingAddress", "newest"), ("Segment", "bng"))
+    newest_tie: str = "bng"
+
+    def owner(self, field_name: str) -> str:
+        return dict(self.owners)[field_name]
+
+
+ANOMALY_CHECKS = ("order_total", "customer_total", "line_quantity", "zero_price",
+                  "payment_mismatch", "payment_amount", "gl_amount", "stock_drop")
+
+
+@dataclass(frozen=True)
+class AnomalySettings:
+    """When an order, payment, GL entry or stock change is held for review (``anomalies:``)."""
+
+    enabled: bool = True
+    max_score: float = 4.5                  # robust z-score (log scale) to hold at...
+    min_ratio: float = 4.0                  # ...and the least multiple of the median
+    min_history: int = 30                   # fewer past values than this hold nothing
+    window: int = 500                       # the most recent values each statistic reads
+    checks: tuple[str, ...] = tuple(c for c in ANOMALY_CHECKS if c != "stock_drop")
+    payment_tolerance: str = "0.01"
+    stock_drop_min_previous: float = 50.0
+    stock_drop_ratio: float = 0.0
+    alert_url: str | None = None            # POSTed a JSON line for each new hold
+
+    def on(self, check: str) -> bool:
+        return self.enabled and check in self.checks
+
+
+@dataclass(frozen=True)
 class Settings:
     env: str
     broker_url: str
@@ -159,6 +247,10 @@ class Settings:
     orders: OrderSettings
     config_dir: Path
     mappings_dir: Path
+    inventory: InventorySettings = InventorySettings()
+    catalog: CatalogSettings = CatalogSettings()
+    customers: CustomerSettings = CustomerSettings()
+    anomalies: AnomalySettings = AnomalySettings()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -354,6 +446,131 @@ def _orders(orders: dict, terms: str) -> OrderSettings:
         clearing_accounts=tuple(sorted((str(k), str(v)) for k, v in clearing.items())))
 
 
+QUANTITY_FIELDS = ("QuantityAvailable", "QuantityOnHand")
+
+
+def _inventory(raw: dict) -> InventorySettings:
+    section = _section(raw, "inventory")
+    mode = str(section.get("mode") or "msi")
+    if mode not in ("msi", "legacy"):
+        raise SettingsError(f"inventory.mode must be msi or legacy, not {mode!r}")
+    field_name = str(section.get("quantity_field") or "QuantityAvailable")
+    if field_name not in QUANTITY_FIELDS:
+        raise SettingsError(f"inventory.quantity_field must be one of {', '.join(QUANTITY_FIELDS)}")
+    sources = section.get("sources") or []
+    if not isinstance(sources, list) or not sources:
+        raise SettingsError("inventory.sources must list {source: <Magento source code>, "
+                            "warehouses: [<BNG warehouse>, ...]} entries")
+    pairs, seen = [], set()
+    for entry in sources:
+        code = str((entry or {}).get("source") or "") if isinstance(entry, dict) else ""
+        houses = entry.get("warehouses") if isinstance(entry, dict) else None
+        houses = [houses] if isinstance(houses, str) else houses
+        if not code.strip() or any(ch.isspace() for ch in code):
+            raise SettingsError(f"inventory.sources: {entry!r} names no Magento source code")
+        if not isinstance(houses, list) or not houses:
+            raise SettingsError(f"inventory.sources: source {code} must list at least one "
+                                f"BNG warehouse")
+        for house in map(str, houses):
+            if house in seen:
+                raise SettingsError(f"inventory.sources: warehouse {house} feeds two sources")
+            seen.add(house)
+        pairs.append((code, tuple(map(str, houses))))
+    cron = str(section.get("reconcile_cron") or "")
+    if len(cron.split()) != 5:
+        raise SettingsError(f"inventory.reconcile_cron must be five cron fields, not {cron!r}")
+    lookup = _number(section, "lookup_batch_size", "inventory", int)
+    if lookup > 300:
+        raise SettingsError("inventory.lookup_batch_size must be at most 300 "
+                            "(Magento's page size cap)")
+    return InventorySettings(
+        mode=mode, quantity_field=field_name, sources=tuple(pairs),
+        batch_size=_number(section, "batch_size", "inventory", int),
+        settle_seconds=_number(section, "settle_seconds", "inventory", float, -1),
+        batch_wait_seconds=_number(section, "batch_wait_seconds", "inventory", float, -1),
+        max_delay_seconds=_number(section, "max_delay_seconds", "inventory"),
+        push_lanes=_number(section, "push_lanes", "inventory", int),
+        lookup_batch_size=lookup,
+        known_sku_seconds=_number(section, "known_sku_seconds", "inventory", int),
+        unknown_sku_seconds=_number(section, "unknown_sku_seconds", "inventory", int, -1),
+        reconcile_cron=cron,
+        poll_interval_seconds=_number(section, "poll_interval_seconds", "inventory", int))
+
+
+def _catalog(raw: dict) -> CatalogSettings:
+    section = _section(raw, "catalog")
+    store_code = str(section.get("store_code") or "all").strip()
+    websites = section.get("website_ids") or [1]
+    if not isinstance(websites, list) or not all(str(w).isdigit() for w in websites):
+        raise SettingsError("catalog.website_ids must be a list of Magento website ids")
+    return CatalogSettings(
+        store_code=store_code, enable_new_products=bool(section.get("enable_new_products", False)),
+        website_ids=tuple(int(w) for w in websites),
+        poll_interval_seconds=_number(section, "poll_interval_seconds", "catalog", int, -1))
+
+
+def _customers(raw: dict) -> CustomerSettings:
+    section = _section(raw, "customers")
+    defaults = CustomerSettings()
+    terms = str(section.get("default_payment_terms") or defaults.default_payment_terms)
+    if terms not in PAYMENT_TERMS:
+        raise SettingsError(f"customers.default_payment_terms {terms!r} is not a BNG PaymentTerms value")
+    limit = str(section.get("default_credit_limit", defaults.default_credit_limit))
+    if not re.fullmatch(r"[0-9]+\.[0-9]{2}", limit):
+        raise SettingsError(f"customers.default_credit_limit must be money like \"0.00\", not {limit!r}")
+    owners = dict(defaults.owners)
+    given = section.get("owners") or {}
+    if not isinstance(given, dict):
+        raise SettingsError("customers.owners must map customer fields to magento, bng or newest")
+    known = {name.lower(): name for name in CUSTOMER_FIELDS + BNG_ONLY_CUSTOMER_FIELDS}
+    for name, owner in given.items():
+        name = known.get(str(name).lower(), name)  # BNGM_CUSTOMERS__OWNERS__PHONE arrives lower-case
+        if name in BNG_ONLY_CUSTOMER_FIELDS:
+            if owner != "bng":
+                raise SettingsError(f"customers.owners.{name} must be bng: Magento has no such field")
+            continue
+        if name not in CUSTOMER_FIELDS:
+            raise SettingsError(f"customers.owners: unknown field {name!r} "
+                                f"(known: {', '.join(CUSTOMER_FIELDS + BNG_ONLY_CUSTOMER_FIELDS)})")
+        if owner not in CUSTOMER_OWNERS:
+            raise SettingsError(f"customers.owners.{name} must be one of "
+                                f"{', '.join(CUSTOMER_OWNERS)}, not {owner!r}")
+        owners[name] = owner
+    tie = str(section.get("newest_tie") or defaults.newest_tie)
+    if tie not in ("magento", "bng"):
+        raise SettingsError(f"customers.newest_tie must be magento or bng, not {tie!r}")
+    return CustomerSettings(
+        default_payment_terms=terms, default_credit_limit=limit,
+        website_id=_number({"website_id": section.get("website_id", 1)}, "website_id",
+                           "customers", int),
+        owners=tuple((name, owners[name]) for name in CUSTOMER_FIELDS), newest_tie=tie)
+
+
+def _anomalies(raw: dict) -> AnomalySettings:
+    """Every key is optional (the dataclass has the defaults); ``checks`` maps names to on/off."""
+    section, defaults = _section(raw, "anomalies"), AnomalySettings()
+    checks = section.get("checks") or {}
+    if not isinstance(checks, dict) or set(checks) - set(ANOMALY_CHECKS):
+        unknown = sorted(set(checks) - set(ANOMALY_CHECKS)) if isinstance(checks, dict) else checks
+        raise SettingsError(f"anomalies.checks must map check names to true/false; unknown: "
+                            f"{unknown} (known: {', '.join(ANOMALY_CHECKS)})")
+    values = {key: _number(section, key, "anomalies", cast, minimum) if key in section
+              else getattr(defaults, key)
+              for key, cast, minimum in (("max_score", float, 0), ("min_ratio", float, 0),
+                                         ("min_history", int, 0), ("window", int, 0),
+                                         ("stock_drop_min_previous", float, 0),
+                                         ("stock_drop_ratio", float, -1))}
+    if values["stock_drop_ratio"] >= 1:
+        raise SettingsError("anomalies.stock_drop_ratio must be below 1 (0: only drops to zero)")
+    tolerance = str(section.get("payment_tolerance", defaults.payment_tolerance))
+    _number({"payment_tolerance": tolerance}, "payment_tolerance", "anomalies", float, -1)
+    return AnomalySettings(
+        enabled=bool(section.get("enabled", True)), payment_tolerance=tolerance,
+        checks=tuple(c for c in ANOMALY_CHECKS if checks.get(c, c in defaults.checks)),
+        alert_url=str(section["alert_url"]).strip() if section.get("alert_url") else None,
+        **values)
+
+
 def _build(env: str, raw: dict, environ: Mapping[str, str], directory: Path,
            mappings: Path) -> Settings:
     broker_url = str(raw.get("broker_url") or "").strip()
@@ -398,4 +615,6 @@ def _build(env: str, raw: dict, environ: Mapping[str, str], directory: Path,
             poll_interval_seconds=_number(batch, "poll_interval_seconds", "batch", int),
             poll_overlap_seconds=_number(batch, "poll_overlap_seconds", "batch", int, -1)),
         orders=_orders(orders, terms),
+        inventory=_inventory(raw), catalog=_catalog(raw), customers=_customers(raw),
+        anomalies=_anomalies(raw),
         config_dir=directory, mappings_dir=mappings)

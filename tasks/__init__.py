@@ -5,6 +5,8 @@ policy (``tasks.base``) and calls one function in ``bng_magento.flows``.
 """
 
 from tasks.worker_app import app, settings
-from tasks import batch, events, orders, signals  # noqa: F401  (registers the tasks)
+# Importing the modules registers their tasks.
+from tasks import batch, catalog, events, inventory, orders, signals  # noqa: F401
+from tasks import customers  # noqa: F401
 
 __all__ = ["app", "settings"]

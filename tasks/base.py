@@ -7,6 +7,9 @@
   after the wait without using up the step's retries.
 - Permanent and configuration errors fail at once (dead letter, ``tasks.signals``).
 - ``Skip`` ends the step and is written to the audit trail with its reason.
+- ``Held`` (an anomaly held for review) ends the step *and its chain* without a failure:
+  the hold remembers the step for ``bng-magento holds release`` (``bng_magento.holds``),
+  and Celery's ``Ignore`` stops the chain and sends no ``task_failure`` (no dead letter).
 - A step whose worker died ``celery.max_worker_deaths`` times while running it is
   not run again: it fails as WorkerDied (``acks_late`` + ``reject_on_worker_lost``
   redeliver it after a death; this bounds the loop for a poison message).
@@ -16,8 +19,10 @@ No countdown is ever longer than half the visibility timeout.
 from __future__ import annotations
 
 from celery import Task
+from celery.exceptions import Ignore
 
-from bng_magento.errors import CircuitOpen, RateLimited, Skip, TransientError, WorkerDied
+from bng_magento import holds
+from bng_magento.errors import CircuitOpen, Held, RateLimited, Skip, TransientError, WorkerDied
 from bng_magento.flows.dispatch import business_key
 from bng_magento.retry import retry_delay
 from bng_magento.runtime import Runtime, thread_runtime
@@ -44,6 +49,9 @@ class IntegrationTask(Task):
                 raise WorkerDied(f"the worker died {runs - 1} times while running this step",
                                  system=self.system)
             return self.run(*args, **kwargs)
+        except Held as held:
+            holds.on_held(self.runtime.store, held, self.name, list(args), dict(kwargs))
+            raise Ignore() from None
         except Skip as skip:
             records.audit(self.runtime.store, system=self.system, action=self.name,
                           outcome="skipped", business_key=business_key(kwargs), detail=str(skip))

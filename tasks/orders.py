@@ -1,6 +1,7 @@
 """Order-to-cash links: each calls one flow function on its system's queue."""
 
-from bng_magento.flows import order_status, order_to_cash as placement, payments, refunds, shipments
+from bng_magento.flows import (anomalies, order_status, order_to_cash as placement, payments,
+                               refunds, shipments)
 from tasks.base import IntegrationTask
 from tasks.worker_app import app
 
@@ -8,6 +9,11 @@ from tasks.worker_app import app
 @app.task(name="magento.fetch_order", base=IntegrationTask, bind=True)
 def fetch_order(self, *, entity_id: int, order_number: str, inbox_id: int | None = None):
     placement.fetch_order(self.runtime, entity_id)
+
+
+@app.task(name="bng.check_order_anomalies", base=IntegrationTask, bind=True)
+def check_order_anomalies(self, *, entity_id: int, order_number: str, inbox_id: int | None = None):
+    anomalies.check_order(self.runtime, entity_id)
 
 
 @app.task(name="bng.ensure_customer", base=IntegrationTask, bind=True)

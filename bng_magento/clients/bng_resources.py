@@ -43,6 +43,13 @@ class BngResources:
         """PATCH: only the given fields change."""
         return self.patch(one(CUSTOMERS, customer_id), body)
 
+    def iter_customers(self, **filters) -> Iterator[dict]:
+        return self.iter_pages(CUSTOMERS, filters)
+
+    def count_customers(self, **filters) -> int:
+        """How many customers match (one smallest page), e.g. for a progress bar."""
+        return int(self.get(CUSTOMERS, {**filters, "page": 1, "page_size": 1}).get("total") or 0)
+
     # sales orders
     def find_sales_orders(self, **filters) -> list[dict]:
         return list(self.iter_pages(SALES_ORDERS, filters))
@@ -66,12 +73,22 @@ class BngResources:
 
     list_products = find_products
 
+    def get_product(self, product_id: str) -> dict:
+        return self.get(one(PRODUCTS, product_id))
+
+    def iter_products(self, **filters) -> Iterator[dict]:
+        return self.iter_pages(PRODUCTS, filters)
+
     def get_inventory(self, sku: str) -> dict:
         """``{"SKU", "data": [one item per warehouse]}``."""
         return self.get(one(INVENTORY, sku))
 
     def iter_inventory(self, **filters) -> Iterator[dict]:
         return self.iter_pages(INVENTORY, filters)
+
+    def count_inventory(self, **filters) -> int:
+        """How many inventory items match (one smallest page), e.g. for a progress bar."""
+        return int(self.get(INVENTORY, {**filters, "page": 1, "page_size": 1}).get("total") or 0)
 
     # shipments and invoices (read-only)
     def find_shipments(self, **filters) -> list[dict]:

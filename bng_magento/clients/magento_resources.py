@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Iterable, Iterator
 from urllib.parse import quote
 
+from bng_magento.clients.search_criteria import SearchCriteria
 from bng_magento.errors import PermanentError
 
 
@@ -111,6 +112,12 @@ class MagentoResources:
     def search_customers(self, criteria=None, store: str | None = None) -> Iterator[dict]:
         return self.search("customers/search", criteria, store)
 
+    def count_customers(self, criteria=None, store: str | None = None) -> int:
+        """``total_count`` of a customer search (one smallest page)."""
+        criteria = (criteria or SearchCriteria()).sized(1).page(1)
+        answer = self.get("customers/search", criteria.params(), store=store) or {}
+        return int(answer.get("total_count") or 0)
+
     def create_customer(self, customer: dict, password: str | None = None,
                         store: str | None = None) -> dict:
         body = {"customer": customer}
@@ -135,6 +142,11 @@ class MagentoResources:
 
     def search_products(self, criteria=None, store: str | None = None) -> Iterator[dict]:
         return self.search("products", criteria, store)
+
+    def count_products(self, criteria=None, store: str | None = None) -> int:
+        """``total_count`` of a product search (one smallest page)."""
+        criteria = (criteria or SearchCriteria()).sized(1).page(1)
+        return int((self.get("products", criteria.params(), store=store) or {}).get("total_count") or 0)
 
     def get_stock_item(self, sku: str, store: str | None = None) -> dict:
         return self.get(f"stockItems/{sku_path(sku)}", store=store)

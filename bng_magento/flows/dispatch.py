@@ -54,7 +54,7 @@ def _chain_of(step: str) -> str | None:
 
 #: The kwargs that name a step's business record, most specific first.
 BUSINESS_KEYS = ("order_number", "sku", "customer_key", "creditmemo_id", "shipment_id",
-                 "invoice_id", "business_key")
+                 "invoice_id", "magento_customer_id", "bng_customer_id", "business_key")
 
 
 def business_key(kwargs: dict) -> str | None:
@@ -89,3 +89,5 @@ def remaining_steps(step: str) -> tuple[str, ...]:
 
 # The flows' planners register themselves on import.
 from bng_magento.flows import order_plans  # noqa: E402,F401
+from bng_magento.flows import catalog_plans, inventory_plans  # noqa: E402,F401
+from bng_magento.flows import customer_plans  # noqa: E402,F401

@@ -1,6 +1,6 @@
 """Planners of the order-to-cash flow: which chain each event starts.
 
-    Magento order placed/saved  → fetch, customer, sales order, comment (once per order)
+    Magento order placed/saved  → fetch, anomaly check, customer, sales order, comment (once)
     Magento order cancelled     → cancel the BNG sales order
     Magento credit memo         → reversing GL entry, status 95 when fully refunded
     BNG shipment_created        → Magento shipment with tracking
@@ -11,13 +11,16 @@
 from __future__ import annotations
 
 from bng_magento.flows.dispatch import Plan, chain, planner
+from bng_magento.flows.order_to_cash import COMMENT_STEP
 from bng_magento.runtime import Runtime
 from bng_magento.store import records
 
 FLOW = "order_to_cash"
 
-ORDER_PLACED_STEPS = chain(FLOW, "placement", "magento.fetch_order", "bng.ensure_customer",
-                           "bng.create_sales_order", "magento.comment_order")
+# The anomaly check comes before anything of the order reaches BNG (flows.anomalies).
+ORDER_PLACED_STEPS = chain(FLOW, "placement", "magento.fetch_order", "bng.check_order_anomalies",
+                           "bng.ensure_customer", "bng.create_sales_order",
+                           "magento.comment_order")
 CANCEL_STEPS = chain(FLOW, "cancellation", "bng.cancel_sales_order")
 REFUND_STEPS = chain(FLOW, "refund", "bng.post_refund_entry", "bng.close_refunded_order")
 SHIPMENT_STEPS = chain(FLOW, "shipment", "magento.create_shipment")
@@ -36,6 +39,11 @@ def plan_order_event(rt: Runtime, body: dict) -> Plan:
         return Plan(FLOW, ORDER_PLACED_STEPS, kwargs)
     if value.get("state") == "canceled":
         return Plan(FLOW, CANCEL_STEPS, kwargs)
+    if not records.step_done(rt.store, FLOW, number, COMMENT_STEP):
+        # The placement chain stopped after the sales order (its messages were lost with
+        # Redis, say, and the sweeper enqueued the event again): finish it.
+        return Plan(FLOW, ORDER_PLACED_STEPS[ORDER_PLACED_STEPS.index("magento.comment_order"):],
+                    kwargs)
     return Plan(FLOW, (), kwargs, f"order {number} is already BNG sales order {linked.bng_id}")
 
 

@@ -13,10 +13,13 @@ from bng_magento.clients.bng import idempotency_key
 from bng_magento.errors import Conflict, MappingError, NotFound, TransientError
 from bng_magento.flows.totals import check_sales_order_totals
 from bng_magento.runtime import Runtime
+from bng_magento.schemas import check_outbound
 from bng_magento.store import records
 
 FLOW = "order_to_cash"
 ORDER_SNAPSHOT = ("magento", "order")
+#: The step run recorded once the Magento order has its comment: the placement is complete.
+COMMENT_STEP = "comment"
 
 
 def fetch_order(rt: Runtime, entity_id: int) -> dict:
@@ -55,6 +58,7 @@ def ensure_customer(rt: Runtime, entity_id: int) -> str:
     context = {"default_payment_terms": rt.settings.orders.default_payment_terms,
                "timezone": rt.settings.timezone}
     body = rt.mappings["magento_order_to_bng_customer"].apply(order, context, mode="create")
+    check_outbound("bng.customer", body, what=f"order {order['increment_id']}")
     customer_id = _find_bng_customer(rt, body, order["increment_id"])
     if customer_id is None:
         try:
@@ -100,6 +104,7 @@ def create_sales_order(rt: Runtime, entity_id: int) -> str:
     customer_id = ensure_customer(rt, entity_id)
     context = {"customer_id": customer_id, "timezone": rt.settings.timezone}
     body = rt.mappings["magento_order_to_bng_sales_order"].apply(order, context, mode="create")
+    check_outbound("bng.sales_order", body, what=f"order {number}")
     check_sales_order_totals(body)
     existing = rt.bng.find_sales_orders(ExternalReference=number)
     if existing:
@@ -122,7 +127,7 @@ def comment_on_order(rt: Runtime, entity_id: int) -> None:
     """Tell the Magento order which BNG sales order it became (once)."""
     order = load_order(rt, entity_id)
     number = order["increment_id"]
-    if records.step_done(rt.store, FLOW, number, "comment"):
+    if records.step_done(rt.store, FLOW, number, COMMENT_STEP):
         return
     linked = records.find_xref(rt.store, "sales_order", number)
     if linked is None:
@@ -137,4 +142,4 @@ def comment_on_order(rt: Runtime, entity_id: int) -> None:
             rt.magento.add_order_comment(entity_id, comment, status=current.get("status"))
             records.audit(rt.store, system="magento", action="comment_order", outcome="created",
                           business_key=number, detail=linked.bng_id)
-        records.mark_step_done(rt.store, FLOW, number, "comment", linked.bng_id)
+        records.mark_step_done(rt.store, FLOW, number, COMMENT_STEP, linked.bng_id)

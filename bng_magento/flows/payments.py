@@ -5,16 +5,20 @@ to that invoice (matched by transaction id), and a balanced GL entry moves the
 money from receivables to the method's clearing account. Each is posted once:
 BNG's unique keys (payment ``TransactionID``, GL ``Reference``) and our
 cross-reference make repeats no-ops. A payment that cannot be posted whole is
-not posted at all: the dead letter says why.
+not posted at all: the dead letter says why. One far outside this merchant's history
+(a payment that does not match its order, a GL entry far larger than usual) is held
+for review instead (``flows.anomalies``).
 """
 
 from __future__ import annotations
 
 from bng_magento.clients.bng import idempotency_key
 from bng_magento.errors import Conflict, PermanentError, Skip
+from bng_magento.flows import anomalies
 from bng_magento.flows.lookups import linked_sales_order, magento_order, merchant_today
 from bng_magento.money import format_money, to_decimal
 from bng_magento.runtime import Runtime
+from bng_magento.schemas import check_outbound
 from bng_magento.store import records
 
 
@@ -45,6 +49,8 @@ def apply_payment(rt: Runtime, invoice_id: str, order_number: str) -> str:
     if existing:
         payment_id = _same_invoice(existing[0], invoice_id, body["TransactionID"])
     else:
+        check_outbound("bng.payment", body, what=f"order {order_number}")
+        anomalies.check_payment(rt, body, order, invoice_id, order_number)
         try:
             payment_id = rt.bng.create_payment(
                 body, idempotency_key("payment", invoice_id, body))["PaymentID"]
@@ -105,6 +111,8 @@ def post_entry(rt: Runtime, body: dict, order_number: str, action: str) -> str:
     if existing:
         entry_id = existing[0]["EntryID"]
     else:
+        check_outbound("bng.gl_entry", body, what=f"order {order_number}")
+        anomalies.check_gl_entry(rt, body, order_number)
         try:
             entry_id = rt.bng.create_gl_entry(
                 body, idempotency_key("gl-entry", reference, body))["EntryID"]

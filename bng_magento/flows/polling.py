@@ -73,6 +73,14 @@ POLLERS: dict[str, Poller] = {
         "bng", "invoice_created", BNG_FORMAT, _bng_list("invoices"),
         lambda r: r["InvoiceID"], lambda r: r.get("UpdatedAt") or "", lambda r: dict(r),
         lambda r: f"order:{r.get('ExternalReference') or r['SalesOrderID']}"),
+    "magento.customers": Poller(
+        "magento", "customer_save_after", MAGENTO_FORMAT, _magento_search("customers"),
+        lambda r: str(r["id"]), lambda r: r.get("updated_at") or "",
+        _magento_value("id", "email", "updated_at"), lambda r: f"customer:{r['id']}"),
+    "bng.customers": Poller(
+        "bng", "customer_updated", BNG_FORMAT, _bng_list("customers"),
+        lambda r: r["CustomerID"], lambda r: r.get("UpdatedAt") or "", lambda r: dict(r),
+        lambda r: f"CustomerID:{r['CustomerID']}"),
 }
 
 

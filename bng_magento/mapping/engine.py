@@ -10,6 +10,8 @@ Each target field is evaluated in a fixed order:
 
 Errors name the target field as BNG does (``Lines[1].UnitPrice``, zero-based).
 The classes here are built by ``spec.py`` and are immutable once loaded.
+A ``lookup`` asks the id cross-reference through a resolver the flow puts in
+the context (``LOOKUP_CONTEXT``), so the engine itself never touches the store.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from bng_magento.mapping.tables import ValueTable
 from bng_magento.mapping.transforms import Transform
 
 MODES = ("create", "update")
+#: The context key of the cross-reference resolver: ``resolve(entity, key, reverse) -> id | None``
+#: (``bng_magento.store.xref_lookup.resolver`` is the store's).
+LOOKUP_CONTEXT = "xref"
 
 
 def _join(at: str, name: str) -> str:
@@ -65,7 +70,9 @@ class Field:
             if self.has_default:
                 return copy.deepcopy(self.default)
             if self.required:
-                raise MappingError(f"{at}: required, but {self.source.describe()}")
+                why = (self.source.explain(scope, at, mode) if isinstance(self.source, LookupSource)
+                       else self.source.describe())
+                raise MappingError(f"{at}: required, but {why}")
         return value
 
 
@@ -213,6 +220,41 @@ class ChildrenSource:
 
 
 @dataclass(frozen=True)
+class LookupSource:
+    """The other system's id of a record, from the id cross-reference.
+
+    ``key`` computes the Magento key the flows link by (``id:42``, an order number);
+    ``reverse`` goes from a BNG id back to that Magento key. No link gives null, for
+    ``default``/``required`` to judge.
+    """
+
+    entity: str
+    key: Field
+    reverse: bool = False
+
+    def get(self, scope: Scope, at: str, mode: str) -> Any:
+        key = self.key.evaluate(scope, at, mode)
+        if is_missing(key):
+            return None
+        resolve = scope.context.get(LOOKUP_CONTEXT)
+        if not callable(resolve):
+            raise MappingError(f"{at}: a lookup in the {self.entity} cross-reference needs a "
+                               f"resolver in the context under {LOOKUP_CONTEXT!r}, and the flow "
+                               f"passed none")
+        return resolve(self.entity, str(key), self.reverse)
+
+    def describe(self) -> str:
+        return f"the {self.entity} cross-reference has no link for the key"
+
+    def explain(self, scope: Scope, at: str, mode: str) -> str:
+        key = self.key.evaluate(scope, at, mode)
+        if is_missing(key):
+            return f"the {self.entity} lookup key is missing ({self.key.source.describe()})"
+        side = "BNG id" if self.reverse else "Magento key"
+        return f"the {self.entity} cross-reference has no link for {side} {key!r}"
+
+
+@dataclass(frozen=True)
 class Mapping:
     """One entity in one direction: ``apply`` turns a source record into a target body."""
 
@@ -220,6 +262,10 @@ class Mapping:
     fields: tuple[Field, ...]
     description: str = ""
     source_file: Path | None = field(default=None, compare=False)
+    #: What the file's ``source:``/``target:`` lines name, e.g. ``magento order``; free text
+    #: for readers, and the schemas ``bng-magento mappings check`` validates against.
+    source: str = ""
+    target: str = ""
 
     @property
     def target_fields(self) -> tuple[str, ...]:

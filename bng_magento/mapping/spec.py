@@ -3,32 +3,34 @@
 Every problem raises ``SpecError(key_path, reason)``; ``loader.py`` adds the
 file name. Checked here: unknown keys, one value source per field, transform
 names and arguments, value-table and filter names, path syntax, conditions,
-``format`` templates, and keys that only make sense in some places
+``format`` templates, lookups, and keys that only make sense in some places
 (``index`` inside children, ``$parent`` below the top level, ``only_on_create``
 on fields rather than parts).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from bng_magento.mapping.conditions import compile_condition
 from bng_magento.mapping.engine import (AggregateSource, ChildrenSource, ContextSource, Field,
-                                        IndexSource, Mapping, ObjectSource, PathSource,
-                                        ValueSource, WhenSource)
+                                        IndexSource, LookupSource, Mapping, ObjectSource,
+                                        PathSource, ValueSource, WhenSource)
 from bng_magento.mapping.errors import SpecError
 from bng_magento.mapping.filters import FILTERS
 from bng_magento.mapping.paths import SourcePath, parse_path
 from bng_magento.mapping.tables import ValueTable
 from bng_magento.mapping.transforms import TRANSFORMS
 
-SOURCES = ("path", "context", "value", "index", "when", "aggregate", "fields", "children")
+SOURCES = ("path", "context", "value", "index", "when", "aggregate", "fields", "children", "lookup")
 FIELD_KEYS = (*SOURCES, "else", "separator", "skip_missing", "transform", "table", "format", "default",
               "required", "only_on_create")
 FILE_KEYS = ("description", "source", "target", "fields")
 CHILDREN_KEYS = ("path", "filter", "where", "fields")
+LOOKUP_KEYS = ("entity", "key", "reverse")
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,8 @@ def compile_mapping(name: str, raw: Any, tables: dict[str, ValueTable],
         raise SpecError("fields", "missing: a mapping file lists its target fields under fields:")
     fields = compile_fields(raw["fields"], "fields", _Place(tables))
     return Mapping(name=name, fields=fields, description=str(raw.get("description") or ""),
-                   source_file=source_file)
+                   source_file=source_file, source=str(raw.get("source") or ""),
+                   target=str(raw.get("target") or ""))
 
 
 def compile_fields(raw: Any, at: str, place: _Place) -> tuple[Field, ...]:
@@ -152,6 +155,8 @@ def _source(raw: dict, at: str, place: _Place):
         return _when(raw, at, place)
     if "aggregate" in raw:
         return _aggregate(raw, at, place)
+    if "lookup" in raw:
+        return _lookup(raw["lookup"], f"{at}.lookup", place)
     return _children(raw["children"], f"{at}.children", place)
 
 
@@ -183,6 +188,23 @@ def _aggregate(raw: dict, at: str, place: _Place) -> AggregateSource:
                      for i, p in enumerate(parts))
     skip = _flag(raw, "skip_missing", at) if "skip_missing" in raw else True
     return AggregateSource(compiled, separator, skip)
+
+
+def _lookup(raw: Any, at: str, place: _Place) -> LookupSource:
+    if not isinstance(raw, dict):
+        raise SpecError(at, "expected {entity: <cross-reference entity>, key: <path or field spec>}")
+    for key in raw:
+        if key not in LOOKUP_KEYS:
+            raise SpecError(f"{at}.{key}", f"unknown key (allowed: {', '.join(LOOKUP_KEYS)})")
+    for key in ("entity", "key"):
+        if key not in raw:
+            raise SpecError(f"{at}.{key}", "missing")
+    entity = raw["entity"]
+    if not isinstance(entity, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", entity):
+        raise SpecError(f"{at}.entity", f"expected a cross-reference entity such as customer or "
+                                        f"sales_order, got {entity!r}")
+    key = compile_field("key", raw["key"], f"{at}.key", place, part=True)
+    return LookupSource(entity, key, _flag(raw, "reverse", at) if "reverse" in raw else False)
 
 
 def _children(raw: Any, at: str, place: _Place) -> ChildrenSource:

@@ -129,6 +129,14 @@ def quantity(value: Any) -> int | float:
     return int(amount) if amount == amount.to_integral_value() else float(amount)
 
 
+@transform("number")
+def number(value: Any) -> int | float:
+    """BNG money or quantity (``"103.00"``, ``1.5``) as a JSON number for Magento:
+    ``103``, ``1.5``. Magento keeps prices as decimals; the float only carries it."""
+    amount = _amount(value)
+    return int(amount) if amount == amount.to_integral_value() else float(amount)
+
+
 @transform("line_total")
 def line_total(value: Any) -> str:
     """``[quantity, unit price, discount]`` -> quantity x price - discount, half up to the cent.
@@ -176,6 +184,27 @@ def local_date(value: Any, context: dict, timezone: str | None = None,
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt_timezone.utc)
     return moment.astimezone(zone).date().isoformat()
+
+
+TIMESTAMP_STYLES = {"bng": "%Y-%m-%dT%H:%M:%SZ", "magento": "%Y-%m-%d %H:%M:%S"}
+
+
+@transform("timestamp", params={"style": _choice(*TIMESTAMP_STYLES)})
+def timestamp(value: Any, style: str = "bng") -> str:
+    """A moment as the target system writes it, always in UTC: ``bng`` gives
+    ``2026-11-26T17:47:12Z``, ``magento`` gives ``2026-11-26 17:47:12``. Reads both of
+    those, ISO 8601 with an offset, and a bare date (midnight UTC)."""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        text = str(value).strip()
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"not a date or timestamp: {value!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt_timezone.utc)
+    return moment.astimezone(dt_timezone.utc).strftime(TIMESTAMP_STYLES[style])
 
 
 # ---- text and numbers -------------------------------------------------------

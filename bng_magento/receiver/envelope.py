@@ -1,7 +1,9 @@
 """Webhook envelopes of both senders: schemas, header consistency, business keys.
 
-The receiver only checks the shape it needs to store and route an event; the
-flows re-read full records through the APIs before mapping them.
+The receiver checks the shape it needs to store and route an event, and that the
+fields the event's record carries have their system's types (``bng_magento.schemas``,
+record mode: a 400 names ``data.Amount`` or ``data.value.grand_total``); the flows
+re-read full records through the APIs before mapping them.
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+from bng_magento.schemas import validate as validate_record
+from bng_magento.schemas.bng import EVENT_SCHEMAS
 
 MAGENTO_EVENTS = {
     "sales_order_place_after": "order",
@@ -29,6 +34,9 @@ BNG_EVENTS = {
 
 MAGENTO_KEYS = {"order": ("entity_id", "increment_id"), "creditmemo": ("entity_id", "order_id"),
                 "customer": ("id", "email"), "product": ("sku",)}
+#: The schema of what ``data.value`` holds, where there is one (``bng_magento.schemas``).
+MAGENTO_RECORDS = {"order": "magento.order", "customer": "magento.customer",
+                   "product": "magento.product"}
 
 
 class EnvelopeError(Exception):
@@ -106,6 +114,18 @@ def _require_keys(data: dict, keys: tuple, where: str) -> None:
             raise EnvelopeError(f"{where}.{key} is required for this event")
 
 
+def _check_record(data: dict, schema: str, where: str = "data") -> None:
+    """The fields a record carries must have its system's types (BNG money as two-decimal
+    strings, dates, Magento ids...); absent fields are the flow's business (it reads the
+    full record), and fields we do not know are ignored."""
+    issues = validate_record(schema, data, mode="record")
+    if issues:
+        fields_ = {f"{where}.{issue['field']}": [issue["issue"]] for issue in issues}
+        first = issues[0]
+        raise EnvelopeError(f"invalid field '{where}.{first['field']}': {first['issue']}",
+                            fields_)
+
+
 def parse_magento(body, headers: dict) -> Event:
     """Validate a Magento relay event; ``headers`` uses canonical header names."""
     _load(_MagentoEnvelope(), body)
@@ -125,6 +145,8 @@ def parse_magento(body, headers: dict) -> Event:
         key = f"creditmemo:{value['entity_id']}"
     else:
         key = f"sku:{value['sku']}" if value.get("sku") else None
+    if kind in MAGENTO_RECORDS:
+        _check_record(value, MAGENTO_RECORDS[kind], "data.value")
     return Event("magento", body["id"], body["event"], key, body)
 
 
@@ -136,6 +158,7 @@ def parse_bng(body, headers: dict) -> Event:
     keys = BNG_EVENTS[body["type"]]
     data = body["data"]
     _require_keys(data, keys, "data")
+    _check_record(data, f"bng.{EVENT_SCHEMAS[body['type']]}")
     # Records of a Magento order carry its number: key them by it, so that an
     # operator finds every event of "order 000000123" in one place.
     key = (f"order:{data['ExternalReference']}" if data.get("ExternalReference")

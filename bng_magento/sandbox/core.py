@@ -9,7 +9,8 @@ credentials and is never rate limited or faulted:
     POST /_sandbox/faults            {"latency_ms", "error_rate", "error_status",
                                       "outage_seconds", "fail_next": [{"status", "retry_after"}]}
     POST /_sandbox/rate-limit        {"per_second": n | null, "burst": n}
-    GET  /_sandbox/requests          the request log (method, path, status, at)
+    GET  /_sandbox/requests          the request log (method, path, status, received, at:
+                                     when it arrived and when it was answered)
     POST /_sandbox/webhooks          {"url": str, "secret": str} where emitted events go
     GET  /_sandbox/webhooks/sent     what was delivered (or failed) so far
 
@@ -51,6 +52,7 @@ from bng_magento.signing import sign
 log = logging.getLogger(__name__)
 
 ROUTE_MATCH = "sandbox.match"  # request.environ key: (werkzeug Rule, path arguments)
+RECEIVED = "sandbox.received"  # request.environ key: when the request arrived (time.time())
 
 
 class ApiError(Exception):
@@ -303,6 +305,7 @@ class SandboxApp:
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
+        request.environ[RECEIVED] = time.time()
         adapter = self.rules.bind_to_environ(request.environ)
         try:
             rule, args = adapter.match(return_rule=True)
@@ -359,7 +362,9 @@ class SandboxApp:
         response.headers.update(self.rate_limit_headers(remaining))
         with self.lock:
             self.request_log.append({"method": request.method, "path": request.path,
-                                     "status": response.status_code, "at": time.time()})
+                                     "status": response.status_code,
+                                     "received": request.environ.get(RECEIVED),
+                                     "at": time.time()})
         return response
 
 

@@ -7,13 +7,23 @@
 - ``sync_cursors``: how far each catch-up poll has read.
 - ``dead_letters``: steps that failed for good, with what is needed to replay them.
 - ``audit_log``: every write to either system and every recorded skip.
+- ``stock_levels``: the newest BNG quantity per SKU and warehouse, and what of it
+  Magento still has to get (``bng_magento.store.stock_levels``).
+- ``known_skus``: which SKUs Magento has, as last looked up (``bng_magento.store.known_skus``).
+- ``customer_sync``: per linked customer, what both sides last agreed on (as digests) and
+  which versions were reconciled (``bng_magento.store.customer_sync``).
+- ``anomaly_observations``: the merchant's recent figures per series (order totals, a
+  SKU's quantities...) that anomaly checks compare with (``bng_magento.store.observations``).
+- ``holds``: records held as anomalies, with their reasons and the step that resumes them
+  (``bng_magento.store.holds``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, DateTime, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -121,3 +131,105 @@ class AuditEntry(Base):
     outcome: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str | None] = mapped_column(Text)
     correlation_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class StockLevel(Base):
+    """The newest BNG quantity of one SKU in one warehouse (by BNG ``UpdatedAt``).
+
+    ``version`` counts accepted changes; ``pending_since`` is set while Magento has
+    not been written the current version, ``due_at`` is when it may be (coalescing),
+    ``claim``/``claimed_until`` mark the pusher writing it right now.
+    """
+
+    __tablename__ = "stock_levels"
+    __table_args__ = (UniqueConstraint("sku", "warehouse", name="uq_stock_level"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(128), index=True)
+    warehouse: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[str] = mapped_column(String(40))  # decimal as text: exact everywhere
+    bng_updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    needs_refresh: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: read from BNG after its UpdatedAt second was over: a tie with it is an older reading
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    pending_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claim: Mapped[str | None] = mapped_column(String(32), index=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pushed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+
+
+class KnownSku(Base):
+    """Whether Magento has a SKU, as last looked up (its source-items endpoint would
+    accept an unknown SKU silently). ``key`` is the SKU case-folded, as Magento compares."""
+
+    __tablename__ = "known_skus"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(128))  # Magento's spelling
+    in_magento: Mapped[bool] = mapped_column(Boolean)
+    product_id: Mapped[int | None] = mapped_column(Integer)
+    stock_item_id: Mapped[int | None] = mapped_column(Integer)  # legacy stock, once read
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CustomerSync(Base):
+    """The last synced state of one linked customer pair (Magento id ↔ BNG id).
+
+    ``digests`` holds a short hash per shared field of the value both sides last
+    agreed on: enough for a three-way merge and echo suppression, without keeping
+    the personal data itself. ``*_version`` is the ``updated_at`` of each side at
+    the last reconcile; ``*_written`` is ``"<what we wrote>:<what the side showed
+    right after>"``, so a write that does not stick is not repeated forever.
+    """
+
+    __tablename__ = "customer_sync"
+
+    magento_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    bng_id: Mapped[str] = mapped_column(String(64), index=True)
+    digests: Mapped[dict] = mapped_column(JSON, default=dict)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    magento_version: Mapped[str | None] = mapped_column(String(32))
+    bng_version: Mapped[str | None] = mapped_column(String(32))
+    magento_written: Mapped[str | None] = mapped_column(String(64))
+    bng_written: Mapped[str | None] = mapped_column(String(64))
+    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Observation(Base):
+    """One figure of one series (``order_total``, ``line_quantity:<SKU>``...), once per record."""
+
+    __tablename__ = "anomaly_observations"
+    __table_args__ = (UniqueConstraint("series", "business_key", name="uq_observation"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    series: Mapped[str] = mapped_column(String(191), index=True)
+    business_key: Mapped[str] = mapped_column(String(128))
+    value: Mapped[str] = mapped_column(String(40))  # decimal as text: exact everywhere
+    observed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Hold(Base):
+    """A record held as an anomaly. ``subject`` is unique per held thing (``order:000000123``);
+    ``step``/``args``/``kwargs`` are the chain link that resumes it when released."""
+
+    __tablename__ = "holds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)  # order|payment|gl_entry|stock
+    business_key: Mapped[str] = mapped_column(String(128), index=True)
+    reasons: Mapped[list] = mapped_column(JSON)
+    checks: Mapped[list] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="held", index=True)
+    step: Mapped[str | None] = mapped_column(String(128))
+    args: Mapped[list] = mapped_column(JSON, default=list)
+    kwargs: Mapped[dict] = mapped_column(JSON, default=dict)
+    inbox_ids: Mapped[list] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(Text)
+    held_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

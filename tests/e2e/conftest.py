@@ -1,5 +1,10 @@
 """A whole cluster for end-to-end tests: both sandboxes (threads in this process),
-the real receiver under gunicorn and a real Celery worker process, on Redis db 12."""
+the real receiver under gunicorn and real Celery worker processes, on Redis db 12.
+
+``running_cluster`` is the factory: the end-to-end tests share one cluster with
+the test-wide environment, the fault tests (``tests/fault``) start their own with
+environment overrides (their own Redis database or server, store file and ports).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,9 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 import requests
@@ -34,40 +41,96 @@ def wait_until(predicate, timeout: float = 30.0, interval: float = 0.2, message:
 
 
 class Process:
-    def __init__(self, name: str, argv: list[str], log_dir: Path):
+    """A child process in its own session (so its whole group can be signalled), with
+    ``env`` laid over this process's environment and its output in ``log_dir``."""
+
+    def __init__(self, name: str, argv: list[str], log_dir: Path, env: dict | None = None):
         self.name = name
         self.argv = argv
+        self.env = dict(env or {})
         self.log_path = log_dir / f"{name}.log"
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "Process":
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.argv, cwd=REPO, env=os.environ.copy(), stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(self.argv, cwd=REPO, env={**os.environ, **self.env},
+                                         stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
         return self
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
     def stop(self, sig=signal.SIGTERM, timeout: float = 20) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, sig)
+        """Signal the process group; SIGKILL it if it has not exited after ``timeout``."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
             try:
+                os.killpg(self.proc.pid, sig)
                 self.proc.wait(timeout=timeout)
+            except ProcessLookupError:
+                pass
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+        _reap_group(self.proc.pid)
+
+    def kill(self) -> None:
+        """SIGKILL the whole group at once: no shutdown, no requeue, as in an OOM kill."""
+        self.stop(signal.SIGKILL)
+
+
+def _reap_group(pgid: int) -> None:
+    """Kill what is left of a process group whose leader has exited."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 class Cluster:
-    def __init__(self, magento, bng, receiver_url: str, log_dir: Path):
+    """The running cluster as the tests see it: API helpers for both sandboxes, the
+    receiver's URL, and the processes it started (``start_worker``/``start_beat``
+    add more; ``stop`` ends them all)."""
+
+    def __init__(self, magento, bng, receiver_url: str, log_dir: Path, *,
+                 magento_url: str | None = None, bng_url: str | None = None,
+                 env: dict | None = None):
         self.magento_app, self.bng_app = magento, bng
-        self.magento_url = TEST_ENV["MAGENTO_BASE_URL"]
-        self.bng_url = TEST_ENV["BNG_BASE_URL"]
+        self.magento_url = magento_url or TEST_ENV["MAGENTO_BASE_URL"]
+        self.bng_url = bng_url or TEST_ENV["BNG_BASE_URL"]
         self.receiver_url = receiver_url
         self.log_dir = log_dir
+        self.env = dict(env or {})
+        self.processes: list[Process] = []
         self.bng = requests.Session()
         self.bng.headers["Authorization"] = f"Bearer {self._bng_token()}"
+
+    def start_worker(self, name: str = "worker", concurrency: int = 8) -> Process:
+        worker = start_worker(self.log_dir, name, concurrency, env=self.env)
+        self.processes.append(worker)
+        return worker
+
+    def start_beat(self, name: str = "beat") -> Process:
+        """The one beat scheduler, with its schedule file beside the logs."""
+        beat = Process(name, [sys.executable, "-m", "celery", "-A", "tasks", "beat",
+                              "-s", str(self.log_dir / f"{name}-schedule"), "--loglevel", "INFO"],
+                       self.log_dir, self.env)
+        self.processes.append(beat.start())
+        wait_until(lambda: "beat: Starting" in beat.log() or not beat.alive, 30,
+                   message=f"{name} started")
+        assert beat.alive, beat.log()
+        return beat
+
+    def stop(self) -> None:
+        """Stop every process this cluster started, workers before the receiver."""
+        for process in reversed(self.processes):
+            process.stop()
 
     def _bng_token(self) -> str:
         return requests.post(f"{self.bng_url}/oauth/token", timeout=10, data={
@@ -110,40 +173,71 @@ class Cluster:
         return found[0]
 
 
-@pytest.fixture(scope="session")
-def cluster(redis_client, store, tmp_root):
-    log_dir = tmp_root / "logs"
-    log_dir.mkdir(exist_ok=True)
+@contextmanager
+def running_cluster(log_dir: Path, env: dict | None = None, *, magento_port: int = 0,
+                    bng_port: int = 0, workers: int = 1, concurrency: int = 8
+                    ) -> Iterator[Cluster]:
+    """Both sandboxes in threads, the receiver and ``workers`` worker processes, all
+    sharing ``env`` (laid over this process's environment; the sandboxes' URLs are
+    added to it). Everything started is stopped on the way out, also after a failure."""
+    log_dir.mkdir(parents=True, exist_ok=True)
     magento = build_sandbox("magento", {}, access_token=TEST_ENV["MAGENTO_ACCESS_TOKEN"],
                             webhook_secret=TEST_ENV["MAGENTO_WEBHOOK_SECRET"])
     bng = build_sandbox("bng", {}, client_id=TEST_ENV["BNG_CLIENT_ID"],
                         client_secret=TEST_ENV["BNG_CLIENT_SECRET"],
                         webhook_secret=TEST_ENV["BNG_WEBHOOK_SECRET"])
-    servers = [ServerThread(magento, port=MAGENTO_PORT).start(),
-               ServerThread(bng, port=BNG_PORT).start()]
-    receiver_port = _free_port()
-    receiver_url = f"http://127.0.0.1:{receiver_port}"
-    magento.webhooks.configure(f"{receiver_url}/webhooks/magento", TEST_ENV["MAGENTO_WEBHOOK_SECRET"])
-    bng.webhooks.configure(f"{receiver_url}/webhooks/bng", TEST_ENV["BNG_WEBHOOK_SECRET"])
-    receiver = Process("receiver", [sys.executable, "-m", "bng_magento.cli", "receiver",
-                                    "--host", "127.0.0.1", "--port", str(receiver_port)],
-                       log_dir).start()
-    worker = start_worker(log_dir)
-    wait_until(lambda: _ready(receiver_url), 30, message="receiver /readyz")
-    yield Cluster(magento, bng, receiver_url, log_dir)
-    worker.stop()
-    receiver.stop()
-    for server in servers:
-        server.stop()
+    servers = [ServerThread(magento, port=magento_port).start()]
+    cluster = None
+    try:
+        servers.append(ServerThread(bng, port=bng_port).start())
+        magento_url, bng_url = servers[0].url, servers[1].url
+        env = {**(env or {}), "MAGENTO_BASE_URL": magento_url, "BNG_BASE_URL": bng_url}
+        receiver_url = f"http://127.0.0.1:{_free_port()}"
+        magento.webhooks.configure(f"{receiver_url}/webhooks/magento",
+                                   TEST_ENV["MAGENTO_WEBHOOK_SECRET"])
+        bng.webhooks.configure(f"{receiver_url}/webhooks/bng", TEST_ENV["BNG_WEBHOOK_SECRET"])
+        cluster = Cluster(magento, bng, receiver_url, log_dir, magento_url=magento_url,
+                          bng_url=bng_url, env=env)
+        port = receiver_url.rsplit(":", 1)[1]
+        receiver = Process("receiver", [sys.executable, "-m", "bng_magento.cli", "receiver",
+                                        "--host", "127.0.0.1", "--port", port], log_dir, env)
+        cluster.processes.append(receiver.start())
+        for number in range(workers):
+            cluster.start_worker("worker" if workers == 1 else f"worker{number + 1}", concurrency)
+        wait_until(lambda: _ready(receiver_url) or not receiver.alive, 30,
+                   message="receiver /readyz")
+        assert receiver.alive, f"the receiver exited:\n{receiver.log()[-3000:]}"
+        yield cluster
+    finally:
+        if cluster is not None:
+            cluster.stop()
+        for server in servers:
+            server.stop()
 
 
-def start_worker(log_dir: Path, name: str = "worker", concurrency: int = 8) -> Process:
+@pytest.fixture(scope="package")
+def cluster(redis_client, store, tmp_root):
+    """One cluster for the end-to-end tests, stopped when they are done (so whatever it
+    is still doing cannot load the machine under the tests that come after)."""
+    with running_cluster(tmp_root / "logs", magento_port=MAGENTO_PORT,
+                         bng_port=BNG_PORT) as running:
+        yield running
+
+
+def start_worker(log_dir: Path, name: str = "worker", concurrency: int = 8,
+                 env: dict | None = None) -> Process:
     worker = Process(name, [sys.executable, "-m", "celery", "-A", "tasks", "worker",
                             "-Q", "events,magento,bng,batch", "-P", "threads",
                             "-c", str(concurrency), "-E", "--loglevel", "INFO",
                             "-n", f"{name}@%h", "--without-gossip", "--without-mingle"],
-                     log_dir).start()
-    wait_until(lambda: "ready." in worker.log(), 30, message=f"{name} ready")
+                     log_dir, env).start()
+    try:
+        wait_until(lambda: "ready." in worker.log() or not worker.alive, 30,
+                   message=f"{name} ready")
+        assert worker.alive, f"{name} exited:\n{worker.log()[-3000:]}"
+    except BaseException:
+        worker.stop()
+        raise
     return worker
 
 
@@ -173,6 +267,7 @@ def world(cluster, store, redis_client):
         requests.post(f"{url}/_sandbox/reset", timeout=10).raise_for_status()
     with store.session() as session:
         for table in (models.Xref, models.InboxEvent, models.Snapshot, models.StepRun,
-                      models.DeadLetter, models.AuditEntry, models.SyncCursor):
+                      models.DeadLetter, models.AuditEntry, models.SyncCursor,
+                      models.CustomerSync, models.Observation, models.Hold):
             session.execute(delete(table))
     return cluster

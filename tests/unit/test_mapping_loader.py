@@ -44,7 +44,7 @@ def test_the_shipped_mappings_and_value_tables_load():
     assert isinstance(mappings, MappingSet)
     assert set(mappings) == {"magento_order_to_bng_sales_order", "magento_order_to_bng_customer",
                              "magento_customer_to_bng_customer", "bng_customer_to_magento_customer",
-                             "magento_payment_to_bng_payment"}
+                             "magento_payment_to_bng_payment", "bng_product_to_magento_product"}
     assert mappings.value_table("order_status_magento_to_bng")["processing"] == 20
     assert isinstance(mappings.value_table("customer_group_to_segment"), ValueTable)
 

@@ -99,7 +99,8 @@ def test_a_polled_record_becomes_the_envelope_its_webhook_would_have_had(name):
     record = {"entity_id": 5, "increment_id": "000000005", "order_id": 5, "state": "new",
               "status": "pending", "updated_at": "2026-11-27 10:00:00", "ShipmentID": "SH1",
               "InvoiceID": "INV1", "SalesOrderID": "SO1", "ExternalReference": "000000005",
-              "UpdatedAt": "2026-11-27T10:00:00Z"}
+              "ProductID": "P000001", "SKU": "MUG-001", "UpdatedAt": "2026-11-27T10:00:00Z",
+              "id": 5, "email": "po@example.com", "CustomerID": "C000005"}
     body = _envelope(poller, "poll:x:1", datetime(2026, 11, 27, tzinfo=timezone.utc),
                      poller.event_data(record))
     if poller.source == "magento":
