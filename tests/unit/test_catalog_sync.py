@@ -5,7 +5,7 @@ nothing changed, and writes at the configured scope."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
@@ -14,9 +14,10 @@ from bng_magento.errors import MappingError, TransientError
 from bng_magento.flows import catalog_sync
 from bng_magento.flows.dispatch import plan_for
 from bng_magento.flows.catalog_plans import PRODUCT_STEPS
+from bng_magento.flows.polling import poll
 from bng_magento.mapping import load_mappings
 from bng_magento.settings import PROJECT_ROOT
-from bng_magento.store import known_skus
+from bng_magento.store import inbox, known_skus
 from tests.unit.stock_world import sandboxes, world  # noqa: F401  (fixtures)
 
 MAPPING = load_mappings(PROJECT_ROOT / "mappings")["bng_product_to_magento_product"]
@@ -133,3 +134,15 @@ def test_a_store_view_in_config_is_where_product_writes_go(world):
         world.rt.settings.catalog, store_code="default"))
     sync(world, bng_product(world))
     assert [r["path"] for r in world.magento_calls("POST")] == ["/rest/default/V1/products"]
+
+
+def test_the_catalog_poll_turns_changed_products_into_product_events(world):
+    start = datetime.now(timezone.utc) - timedelta(seconds=5)
+    assert poll(world.rt, "bng.products", now=start) == []  # the first poll starts from now
+    bng_product(world)
+    [inbox_id] = poll(world.rt, "bng.products")
+    event = inbox.load(world.store, inbox_id)
+    assert (event.event_type, event.business_key) == ("product_updated", "TEE-BLK-M")
+    plan = plan_for(world.rt, "bng", "product_updated", event.payload)
+    assert plan.steps == PRODUCT_STEPS and plan.kwargs["sku"] == "TEE-BLK-M"
+    assert poll(world.rt, "bng.products") == []  # the same version is not polled twice

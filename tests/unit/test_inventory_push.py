@@ -14,7 +14,11 @@ from bng_magento.store import dead_letters
 from bng_magento.store.stock_levels import Level
 from tests.unit.stock_world import item, sandboxes, world  # noqa: F401  (fixtures)
 
-LATER = datetime.now(timezone.utc) + timedelta(minutes=5)
+
+def later() -> datetime:
+    """A moment after every settle and batch wait of what is recorded now (taken when a
+    test runs, not when the module is imported: a long suite runs it minutes later)."""
+    return datetime.now(timezone.utc) + timedelta(minutes=5)
 
 
 def read(rt, sku: str, quantity, second: int = 0, warehouse: str = "MAIN") -> None:
@@ -22,8 +26,9 @@ def read(rt, sku: str, quantity, second: int = 0, warehouse: str = "MAIN") -> No
                                                   rt.settings.inventory))
 
 
-def push_all(rt, now: datetime = LATER) -> list[inventory_push.Pushed]:
-    """Push until nothing is due at ``now`` (a time after every settle and wait)."""
+def push_all(rt, now: datetime | None = None) -> list[inventory_push.Pushed]:
+    """Push until nothing is due at ``now`` (by default a time after every settle and wait)."""
+    now = now or later()
     batches = []
     while True:
         pushed = inventory_push.push_next_batch(rt, now=now)
