@@ -13,5 +13,5 @@ def fetch_product(self, *, product_id: str, sku: str, inbox_id: int | None = Non
 
 @app.task(name="magento.sync_product", base=IntegrationTask, bind=True)
 def sync_product(self, *, product_id: str, sku: str, inbox_id: int | None = None):
-    if catalog_sync.sync_product(self.runtime, sku).stock_pending:
+    if catalog_sync.sync_product(self.runtime, product_id).stock_pending:
         schedule_push()

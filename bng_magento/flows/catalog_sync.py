@@ -41,9 +41,10 @@ class Synced:
 
 
 def fetch_product(rt: Runtime, product_id: str) -> dict:
-    """BNG's current product, kept as the flow's snapshot under its SKU."""
+    """BNG's current product, kept as the flow's snapshot under its ProductID (BNG's
+    stable key: a SKU can be renamed in BNG)."""
     product = rt.bng.get_product(product_id)
-    records.save_snapshot(rt.store, *FETCHED, str(product["SKU"]), product)
+    records.save_snapshot(rt.store, *FETCHED, str(product_id), product)
     return product
 
 
@@ -56,11 +57,14 @@ def _without_nulls(body: dict) -> dict:
     return {key: value for key, value in body.items() if value is not None}
 
 
-def sync_product(rt: Runtime, sku: str) -> Synced:
-    """Create or update the Magento product for ``sku`` from the fetched snapshot."""
-    product = records.load_snapshot(rt.store, *FETCHED, sku)
+def sync_product(rt: Runtime, product_id: str) -> Synced:
+    """Create or update the Magento product of BNG product ``product_id`` from the
+    fetched snapshot (its SKU is the Magento product's key)."""
+    product = records.load_snapshot(rt.store, *FETCHED, str(product_id))
     if product is None:
-        raise TransientError(f"product {sku} has not been fetched from BNG yet", system="store")
+        raise TransientError(f"product {product_id} has not been fetched from BNG yet",
+                             system="store")
+    sku = str(product["SKU"])
     mapping, catalog = rt.mappings[MAPPING], rt.settings.catalog
     wanted = mapping.apply(product, _context(rt), mode="update")
     last = records.load_snapshot(rt.store, *WRITTEN, sku)

@@ -72,7 +72,7 @@ def magento_product(world, sku: str) -> dict:
 
 def sync(world, product: dict) -> catalog_sync.Synced:
     catalog_sync.fetch_product(world.rt, product["ProductID"])
-    return catalog_sync.sync_product(world.rt, product["SKU"])
+    return catalog_sync.sync_product(world.rt, product["ProductID"])
 
 
 def test_a_new_product_is_created_disabled_at_the_global_scope_and_indexed(world):
@@ -126,7 +126,7 @@ def test_a_null_weight_leaves_magentos_weight_alone(world):
 
 def test_a_product_not_fetched_yet_is_retried_not_dead_lettered(world):
     with pytest.raises(TransientError, match="not been fetched"):
-        catalog_sync.sync_product(world.rt, "NEVER-SEEN")
+        catalog_sync.sync_product(world.rt, "P999999")
 
 
 def test_a_store_view_in_config_is_where_product_writes_go(world):
