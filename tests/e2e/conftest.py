@@ -3,7 +3,7 @@ the real receiver under gunicorn and real Celery worker processes, on Redis db 1
 
 ``running_cluster`` is the factory: the end-to-end tests share one cluster with
 the test-wide environment, the fault tests (``tests/fault``) start their own with
-environment overrides (their own Redis database or server, store file and ports).
+environment overrides (their own redis-server, store file and ports).
 """
 
 from __future__ import annotations
