@@ -4,18 +4,20 @@ Magento saves source items for SKUs it has no product for, silently, so an unkno
 SKU is found only by asking for the product. ``known`` answers from the store when
 it can and otherwise searches with one ``sku in (...)`` filter per
 ``inventory.lookup_batch_size`` SKUs; it also asks ahead for other pending SKUs so
-that the next batches find their answers remembered. ``scan_catalog`` reads the
-whole catalog (reconciliation) and forgets SKUs Magento no longer has.
+that the next batches find their answers remembered. When looking up every SKU that
+waits for an answer would take more requests than reading the whole catalog (a cold
+start, a first bulk sync), it reads the catalog instead (``scan_catalog``, also the
+reconciliation's first step), which forgets SKUs Magento no longer has.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Iterator
 
 from bng_magento.clients.search_criteria import SearchCriteria
 from bng_magento.runtime import Runtime
-from bng_magento.store import known_skus
+from bng_magento.store import known_skus, stock_levels
 from bng_magento.store.known_skus import Known, key_of
 
 #: Magento caps pageSize at 300 where "Web API input limits" are on.
@@ -33,6 +35,9 @@ def known(rt: Runtime, skus: Iterable[str], *, ahead: Iterable[str] = (),
         rt.store, [*skus, *ahead], now=now, known_seconds=settings.known_sku_seconds,
         unknown_seconds=settings.unknown_sku_seconds)
     wanted = [sku for sku in skus if key_of(sku) not in remembered]
+    if wanted and not fresh and scan_is_cheaper(rt, now):
+        remembered.update(_after_scan(rt, wanted, now))
+        wanted = []
     if wanted:
         extra = [sku for sku in dict.fromkeys(ahead)
                  if key_of(sku) not in remembered and sku not in wanted]
@@ -40,6 +45,29 @@ def known(rt: Runtime, skus: Iterable[str], *, ahead: Iterable[str] = (),
                    * settings.lookup_batch_size - len(wanted))
         remembered.update(look_up(rt, wanted + extra[:room], now=now))
     return {sku: remembered[key_of(sku)] for sku in skus}
+
+
+def scan_is_cheaper(rt: Runtime, now: datetime) -> bool:
+    """Whether reading the whole catalog costs fewer requests than looking up every
+    pending SKU without an answer (a cold start, a first bulk sync)."""
+    settings = rt.settings.inventory
+    backlog = known_skus.pending_without_answer(
+        rt.store, checked_after=now - timedelta(seconds=settings.known_sku_seconds))
+    if backlog <= 2 * settings.lookup_batch_size:
+        return False
+    catalog = rt.magento.count_products(store="all")
+    return -(-catalog // SCAN_PAGE_SIZE) < -(-backlog // settings.lookup_batch_size)
+
+
+def _after_scan(rt: Runtime, skus: list[str], now: datetime) -> dict[str, Known]:
+    """Scan the catalog; a SKU it did not meet (asked now, or pending) is not in Magento."""
+    products = scan_catalog(rt, now=now)
+    pending = stock_levels.pending_skus(rt.store, limit=len(products) + 100_000)
+    missing = {key_of(sku): Known(sku, False) for sku in [*skus, *pending]
+               if key_of(sku) not in products}
+    known_skus.remember(rt.store, missing.values(), now=now)
+    return {key_of(sku): missing.get(key_of(sku)) or Known(
+        products[key_of(sku)]["sku"], True, products[key_of(sku)].get("id")) for sku in skus}
 
 
 def look_up(rt: Runtime, skus: list[str], *, now: datetime) -> dict[str, Known]:

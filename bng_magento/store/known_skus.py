@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bng_magento.store.db import Store
-from bng_magento.store.models import KnownSku
+from bng_magento.store.models import KnownSku, StockLevel
 from bng_magento.store.stock_levels import aware
 
 
@@ -87,3 +87,14 @@ def expire(store: Store, skus: Iterable[str], *, now: datetime, age_seconds: flo
     with store.session() as session:
         session.execute(update(KnownSku).where(KnownSku.key.in_(keys)).values(
             checked_at=now - timedelta(seconds=age_seconds)))
+
+
+def pending_without_answer(store: Store, *, checked_after: datetime) -> int:
+    """Pending stock SKUs with no answer remembered since ``checked_after``: how many
+    look-ups the push still faces (an estimate: SQL ``lower`` stands for case-folding)."""
+    statement = (select(func.count(func.distinct(StockLevel.sku))).select_from(StockLevel)
+                 .outerjoin(KnownSku, and_(KnownSku.key == func.lower(StockLevel.sku),
+                                           KnownSku.checked_at > checked_after))
+                 .where(StockLevel.pending_since.isnot(None), KnownSku.key.is_(None)))
+    with store.session() as session:
+        return int(session.scalar(statement) or 0)

@@ -5,6 +5,7 @@ and a full reconciliation of 5,000 SKUs that writes only the 100 that differ."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 import random
 import subprocess
 import sys
@@ -89,14 +90,21 @@ def test_200_updates_for_20_skus_in_a_burst_arrive_as_exactly_the_20_newest_valu
 
 def test_an_out_of_order_pair_leaves_the_newer_value(stock, store, redis_client):
     catalog(stock, ["TEE-RED-M"])
-    newer = {"SKU": "TEE-RED-M", "Warehouse": "MAIN", "QuantityOnHand": 5, "QuantityAllocated": 0,
-             "QuantityAvailable": 5, "UpdatedAt": "2026-11-27T12:00:05Z"}
+    # BNG's stock moves to 5 (its webhook goes out), then an older reading of 9 arrives late.
+    newer = stock.bng_hook("inventory", {"SKU": "TEE-RED-M", "QuantityOnHand": 5})
+    stamp = datetime.strptime(newer["UpdatedAt"], "%Y-%m-%dT%H:%M:%SZ")
     older = {**newer, "QuantityOnHand": 9, "QuantityAvailable": 9,
-             "UpdatedAt": "2026-11-27T12:00:01Z"}
-    stock.bng_hook("emit", {"type": "inventory_updated", "data": newer})
+             "UpdatedAt": (stamp - timedelta(seconds=10)).strftime("%Y-%m-%dT%H:%M:%SZ")}
     stock.bng_hook("emit", {"type": "inventory_updated", "data": older})
-    wait_until(lambda: settled(store, redis_client, stock), 60, interval=0.5,
-               message="both events handled")
+
+    def both_handled():
+        with store.session() as session:
+            done = session.query(models.InboxEvent).filter(
+                models.InboxEvent.business_key == "SKU:TEE-RED-M",
+                models.InboxEvent.status == "done").count()
+        return done == 2 and settled(store, redis_client, stock)
+
+    wait_until(both_handled, 60, interval=0.5, message="both events handled")
     assert source_items(stock)["TEE-RED-M"] == (5, 1)
 
 

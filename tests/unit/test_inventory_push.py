@@ -50,6 +50,18 @@ def test_45_pending_skus_go_out_in_3_requests_after_one_product_lookup(world):
     assert all(items[(sku, "default")] == (float(n), int(n > 0)) for n, sku in enumerate(skus))
 
 
+def test_a_cold_backlog_larger_than_the_catalog_reads_the_catalog_instead_of_searching(world):
+    rt = world.runtime(lookup_batch_size=10)  # 60 SKUs: 6 searches, or a count and 1 page
+    skus = [f"SKU-{n:03d}" for n in range(60)]
+    world.magento_products(*skus[:-1])
+    for n, sku in enumerate(skus):
+        read(rt, sku, n + 1)
+    batches = push_all(rt)
+    assert sum(len(b.written) for b in batches) == 59 and list(batches[-1].failed) == ["SKU-059"]
+    assert len(world.magento_calls("GET", "/V1/products")) == 2
+    assert [letter.business_key for letter in dead_letters.list_open(world.store)] == ["SKU-059"]
+
+
 def test_known_skus_are_remembered_so_the_next_burst_needs_no_lookup(world):
     world.magento_products("MUG")
     read(world.rt, "MUG", 1, 0)
